@@ -1,0 +1,177 @@
+// Types for dynamic-mcp-client.js (hand-written; the module itself carries matching JSDoc).
+
+export interface Tokens {
+  access_token: string;
+  refresh_token?: string | null;
+  expires_at?: number | null;
+}
+
+export interface User {
+  id: string;
+  email: string | null;
+  name?: string | null;
+  avatar_url?: string | null;
+}
+
+export interface AuthSession extends Tokens {
+  token_type?: "bearer";
+  user?: User;
+}
+
+export interface AuthConfig {
+  mode: "local" | "supabase";
+  supabase_url: string | null;
+  supabase_anon_key: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface Message {
+  id: string;
+  role: "user" | "assistant" | "tool" | string;
+  content: unknown;
+  created_at: string;
+}
+
+export interface SessionSummary {
+  id: string;
+  title: string | null;
+  created_at: string;
+  updated_at: string;
+  last_message: { role: string; text: string; created_at: string } | null;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+  is_error: boolean;
+  summary: string;
+}
+
+export interface CredentialItem {
+  name: string;
+  description?: string;
+  secret: boolean;
+  required: boolean;
+  obtain_url?: string | null;
+  example?: string | null;
+  pattern?: string | null;
+  provided: boolean;
+}
+
+export type UiEvent =
+  | {
+      type: "servers_found";
+      servers: { slug: string; name: string; description: string; score: number; why?: string; credentials: unknown[] }[];
+    }
+  | {
+      type: "credentials_requested";
+      servers: { server: string; name: string; complete: boolean; items: CredentialItem[] }[];
+    }
+  | { type: "config_built"; agent_id: string; name: string; servers: unknown[] }
+  | { type: "agent_started"; agent_id: string; status: string; servers: unknown[]; tools: unknown[] };
+
+export interface ChatResponse {
+  session_id: string;
+  reply: string;
+  message: Message;
+  tool_calls: ToolCall[];
+  events: UiEvent[];
+}
+
+export type ServerSentEvent =
+  | { event: "session"; data: { session_id: string }; id?: string }
+  | { event: "text_delta"; data: { text: string }; id?: string }
+  | { event: "tool_start"; data: { id: string; name: string; input: Record<string, unknown> }; id?: string }
+  | { event: "tool_end"; data: { id: string; name: string; is_error: boolean; summary: string }; id?: string }
+  | { event: "ui"; data: UiEvent; id?: string }
+  | { event: "done"; data: ChatResponse; id?: string }
+  | { event: "error"; data: { error: { code: string; message: string } }; id?: string }
+  | { event: string; data: unknown; id?: string };
+
+export interface CredentialResult {
+  server: string;
+  stored: string[];
+  missing: string[];
+  complete: boolean;
+}
+
+export interface StoredCredential {
+  server: string;
+  name: string;
+  last4: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Agent {
+  id: string;
+  name: string;
+  status: string;
+  servers: unknown[];
+  tools: unknown[];
+  error: string | null;
+  session_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export declare class ApiError extends Error {
+  constructor(status: number, code: string, message: string, details?: unknown, retryAfter?: number | null);
+  status: number;
+  code: string;
+  details: unknown;
+  retryAfter: number | null;
+}
+
+export declare function parseSSE(stream: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent>;
+
+export interface ClientOptions {
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  tokens?: Tokens | null;
+  onTokens?: (tokens: Tokens | null) => void;
+}
+
+export declare class DynamicMcpClient {
+  constructor(options?: ClientOptions);
+  baseUrl: string;
+  tokens: Tokens | null;
+  onTokens: ((tokens: Tokens | null) => void) | null;
+  readonly signedIn: boolean;
+  setTokens(tokens: Tokens | null): void;
+  request(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; headers?: Record<string, string>; auth?: boolean; signal?: AbortSignal; raw?: boolean },
+  ): Promise<any>;
+
+  authConfig(): Promise<AuthConfig>;
+  signInLocal(who?: { email?: string; name?: string }): Promise<AuthSession>;
+  signInWithGoogle(google: { idToken: string; nonce?: string; accessToken?: string }): Promise<AuthSession>;
+  refresh(): Promise<AuthSession>;
+  logout(): Promise<void>;
+  me(): Promise<User>;
+
+  chat(turn: { message: string; sessionId?: string | null }): Promise<ChatResponse>;
+  chatStream(turn: { message: string; sessionId?: string | null; signal?: AbortSignal }): AsyncGenerator<ServerSentEvent>;
+  history(page?: { limit?: number; cursor?: string | null }): Promise<Page<SessionSummary>>;
+  messages(sessionId: string, page?: { limit?: number; cursor?: string | null }): Promise<Page<Message>>;
+  deleteSession(sessionId: string): Promise<null>;
+
+  submitCredentials(sessionId: string, server: string, values: Record<string, string>): Promise<CredentialResult>;
+  listCredentials(): Promise<{ items: StoredCredential[] }>;
+  deleteCredential(server: string, name: string): Promise<null>;
+
+  listAgents(): Promise<{ items: Agent[] }>;
+  getAgent(agentId: string): Promise<Agent>;
+  startAgent(agentId: string): Promise<Agent>;
+  stopAgent(agentId: string): Promise<Agent>;
+  messageAgent(agentId: string, message: string, opts?: { sessionId?: string | null }): Promise<{ reply: string }>;
+  agentConfig(agentId: string, opts?: { includeSecrets?: boolean }): Promise<{ files: Record<string, string> }>;
+  health(): Promise<unknown>;
+}

@@ -1,0 +1,3 @@
+"""Dynamic MCP Agent API."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,57 @@
+"""The FastAPI application factory and its lifespan (database, migrations, domain hooks)."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from dynamic_mcp import __version__
+from dynamic_mcp.api import health
+from dynamic_mcp.config import Settings, get_settings
+from dynamic_mcp.db.database import Database
+from dynamic_mcp.errors import install_error_handlers
+from dynamic_mcp.logging_setup import configure_logging
+from dynamic_mcp.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from dynamic_mcp.web import install_web
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the app. ``database`` lets tests share one already-open database."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, settings.json_logs)
+        db = database or await Database.open(settings)
+        app.state.db = db
+        try:
+            yield
+        finally:
+            if database is None:
+                await db.close()
+
+    app = FastAPI(
+        title="Dynamic MCP Agent API",
+        version=__version__,
+        summary="Turn a plain-language workflow into a working, credentialed MCP agent.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_web(app, settings)  # /app page, rate limits, security headers
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+        )
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health.router)
+    return app

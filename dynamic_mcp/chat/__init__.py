@@ -1,0 +1,1 @@
+"""Chat: sessions, their messages, and the endpoint that runs the model/tool loop."""

@@ -1,0 +1,64 @@
+"""The ``dynamic-mcp`` command: serve, migrate, and each domain's subcommands."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from dynamic_mcp.config import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "dynamic_mcp.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+    return 0
+
+
+async def _migrate_async() -> int:
+    from dynamic_mcp.db.database import Database
+
+    settings = get_settings()
+    db = await Database.open(settings, migrate=False)
+    try:
+        applied = await db.migrate(settings)
+    finally:
+        await db.close()
+    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dynamic-mcp", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API server (migrates first)")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply pending SQL migrations")
+    migrate.set_defaults(handler=lambda _args: asyncio.run(_migrate_async()))
+
+    # Each domain adds its own subcommands.
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

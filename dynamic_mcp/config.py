@@ -1,0 +1,113 @@
+"""Every environment variable the service reads, in one typed settings class.
+
+Nothing else in the code base reads ``os.environ``: add a field here instead.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("dynamic-mcp"))
+
+
+class Settings(BaseSettings):
+    """Service configuration. Defaults run the embedded stack with no external account."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # --- runtime -----------------------------------------------------------------------------
+    environment: Literal["development", "production", "test"] = "development"
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = 1_000_000
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    sql_dir: Path = PROJECT_ROOT / "sql"
+
+    # --- database ----------------------------------------------------------------------------
+    database_url: str | None = None
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    # Supabase's transaction pooler (port 6543) cannot hold prepared statements: set to 0 there.
+    db_statement_cache_size: int = 100
+
+    # --- Supabase auth -----------------------------------------------------------------------
+    supabase_url: str | None = None
+    supabase_anon_key: SecretStr | None = None
+    supabase_jwt_secret: SecretStr | None = None
+    jwt_audience: str = "authenticated"
+    jwt_leeway_seconds: int = 30
+    jwks_cache_ttl_seconds: int = 600
+    local_token_ttl_seconds: int = 3600
+
+    # --- models ------------------------------------------------------------------------------
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_max_tokens: int = 2048
+    model_deadline_seconds: float = 60.0
+    model_max_retries: int = 4
+    chat_max_turns: int = 8
+    # backoff between model retries (a server's retry-after wins when longer)
+    model_retry_base_seconds: float = 0.5
+    model_retry_max_seconds: float = 8.0
+
+    # --- embeddings --------------------------------------------------------------------------
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_embedding_model: str = "text-embedding-3-small"
+
+    # --- credentials -------------------------------------------------------------------------
+    credentials_key: SecretStr | None = None
+
+    # --- agents (fast-agent) -----------------------------------------------------------------
+    agent_default_model: str = "anthropic.claude-sonnet-4-5"
+    agent_model_override: str | None = None
+    agent_max_per_user: int = 3
+    agent_idle_timeout_seconds: float = 1800.0
+    agent_message_timeout_seconds: float = 60.0
+    agent_start_timeout_seconds: float = 60.0
+
+    # --- limits ------------------------------------------------------------------------------
+    rate_limit_chat_per_minute: int = 30
+    rate_limit_credentials_per_minute: int = 30
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def supabase_enabled(self) -> bool:
+        return bool(self.supabase_url)
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format == "auto":
+            return self.environment == "production"
+        return self.log_format == "json"
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data directory (private to this user) and return it."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.data_dir
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

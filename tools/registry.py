@@ -1,0 +1,198 @@
+"""Tools are plain typed async functions; this module turns them into what the model sees.
+
+A tool's JSON schema is derived from its signature with pydantic, its description and argument
+descriptions from its docstring, so nothing is written twice. The first parameter, a
+``ToolContext``, is injected by the server and never appears in the schema: the model cannot
+choose the user, the session or a secret.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+ToolFunction = Callable[..., Awaitable[Any]]
+_log = logging.getLogger(__name__)
+_MAX_RESULT_CHARS = 20_000
+
+
+@dataclass
+class ToolContext:
+    """What a tool may use, supplied by the server: never taken from the model's arguments."""
+
+    user: Any  # the signed-in user: .id, .email, .claims (verified JWT claims)
+    session_id: str
+    db: Any  # dynamic_mcp.db.database.Database; use ``db.as_user(user.claims)``
+    settings: Any  # dynamic_mcp.config.Settings
+    embedder: Any = None  # catalog embedder, created once at start-up
+    emit: Callable[[dict[str, Any]], None] = lambda event: None  # UI events for the client
+    state: dict[str, Any] = field(default_factory=dict)  # scratch space shared within one turn
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """The outcome of one tool call, as the model and the UI see it."""
+
+    content: str
+    is_error: bool = False
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    function: ToolFunction
+    arguments: type[BaseModel]
+
+    def schema(self) -> dict[str, Any]:
+        """The Anthropic tool definition: name, description, input_schema."""
+        input_schema = self.arguments.model_json_schema()
+        input_schema.pop("title", None)
+        for prop in input_schema.get("properties", {}).values():
+            prop.pop("title", None)
+        return {"name": self.name, "description": self.description, "input_schema": input_schema}
+
+
+def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
+    """Split a Google-style docstring into its description and its ``Args:`` descriptions."""
+    lines = inspect.cleandoc(doc).splitlines()
+    description: list[str] = []
+    params: dict[str, str] = {}
+    current: str | None = None
+    in_args = False
+    for line in lines:
+        stripped = line.strip()
+        if stripped in ("Args:", "Arguments:", "Parameters:"):
+            in_args = True
+            continue
+        if in_args and re.fullmatch(r"[A-Z][a-z]+:", stripped):  # "Returns:" etc. ends Args
+            in_args = False
+        if not in_args:
+            description.append(line)
+            continue
+        match = re.match(r"^\s{0,8}(\w+)(?:\s*\([^)]*\))?:\s*(.*)$", line)
+        if match and not line.startswith(" " * 9):
+            current = match.group(1)
+            params[current] = match.group(2).strip()
+        elif current and stripped:
+            params[current] = f"{params[current]} {stripped}".strip()
+    return "\n".join(description).strip(), params
+
+
+def tool(function: ToolFunction, name: str | None = None) -> Tool:
+    """Describe ``function`` (``async def f(ctx: ToolContext, ...)``) as a tool for the model."""
+    signature = inspect.signature(function, eval_str=True)
+    parameters = list(signature.parameters.values())
+    if not parameters or parameters[0].name != "ctx":
+        raise TypeError(f"{function.__name__}: the first parameter must be `ctx: ToolContext`")
+    description, arg_docs = _parse_docstring(function.__doc__ or "")
+    fields: dict[str, Any] = {}
+    for param in parameters[1:]:
+        if param.annotation is inspect.Parameter.empty:
+            raise TypeError(f"{function.__name__}: parameter {param.name!r} needs a type")
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[param.name] = (
+            param.annotation,
+            Field(default, description=arg_docs.get(param.name)),
+        )
+    arguments = create_model(  # type: ignore[call-overload]
+        f"{function.__name__}_arguments",
+        __config__=ConfigDict(extra="forbid"),
+        **fields,
+    )
+    return Tool(name or function.__name__, description, function, arguments)
+
+
+def _describe_validation(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or "(arguments)"
+        problems.append(f"{where}: {item['msg']}")
+    return "Invalid arguments: " + "; ".join(problems) + ". Fix them and call the tool again."
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def _summary(value: Any, text: str) -> str:
+    if isinstance(value, dict) and isinstance(value.get("summary"), str):
+        return value["summary"]
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+class ToolRegistry:
+    """The tools offered to the model, by name."""
+
+    def __init__(self, functions: Iterable[ToolFunction | Tool] = ()) -> None:
+        self._tools: dict[str, Tool] = {}
+        for function in functions:
+            self.add(function)
+
+    def add(self, function: ToolFunction | Tool) -> Tool:
+        described = function if isinstance(function, Tool) else tool(function)
+        self._tools[described.name] = described
+        return described
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._tools
+
+    def __getitem__(self, name: str) -> Tool:
+        return self._tools[name]
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    def schemas(self, cache: bool = True) -> list[dict[str, Any]]:
+        """Tool definitions for the Messages API; the last one carries the cache breakpoint."""
+        schemas = [t.schema() for t in self._tools.values()]
+        if cache and schemas:
+            schemas[-1]["cache_control"] = {"type": "ephemeral"}
+        return schemas
+
+    async def run(self, ctx: ToolContext, name: str, arguments: Any) -> ToolResult:
+        """Validate ``arguments`` and run the tool. Failures come back as ``is_error`` results."""
+        described = self._tools.get(name)
+        if described is None:
+            known = ", ".join(self._tools)
+            message = f"Unknown tool {name!r}. Available tools: {known}."
+            return ToolResult(message, True, f"unknown tool {name}")
+        try:
+            parsed = described.arguments.model_validate(arguments or {})
+        except ValidationError as error:
+            message = _describe_validation(error)
+            return ToolResult(message, True, "invalid arguments")
+        try:
+            value = await described.function(
+                ctx, **{key: getattr(parsed, key) for key in type(parsed).model_fields}
+            )
+        except ToolError as error:
+            return ToolResult(str(error), True, str(error)[:200])
+        except Exception as error:  # a failing tool must never break the conversation
+            _log.exception("tool %s failed", name)
+            message = (
+                f"The tool {name} failed unexpectedly ({type(error).__name__}). "
+                "Try again once, or continue without it and tell the user."
+            )
+            return ToolResult(message, True, f"{name} failed")
+        text = _to_text(value)
+        if len(text) > _MAX_RESULT_CHARS:
+            text = text[:_MAX_RESULT_CHARS] + "... (truncated)"
+        return ToolResult(text, False, _summary(value, text))
+
+
+class ToolError(Exception):
+    """Raise from a tool to report a problem the model can act on (becomes ``is_error``)."""
