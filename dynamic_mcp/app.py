@@ -8,8 +8,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from dynamic_mcp import __version__
-from dynamic_mcp.api import health
+from dynamic_mcp.agents import routes as agents_routes
+from dynamic_mcp.agents.service import agents_lifespan
+from dynamic_mcp.api import auth_routes, health
+from dynamic_mcp.chat import routes as chat_routes
 from dynamic_mcp.config import Settings, get_settings
+from dynamic_mcp.credentials import routes as credentials_routes
+from dynamic_mcp.credentials.keys import check_credentials_key
+from dynamic_mcp.credentials.log_redaction import install_log_redaction
 from dynamic_mcp.db.database import Database
 from dynamic_mcp.errors import install_error_handlers
 from dynamic_mcp.logging_setup import configure_logging
@@ -26,10 +32,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, settings.json_logs)
+        install_log_redaction()
         db = database or await Database.open(settings)
         app.state.db = db
+        await check_credentials_key(db, settings)  # refuse to start with a wrong/missing key
         try:
-            yield
+            async with agents_lifespan(app):  # reconcile agents at start, stop all at end
+                yield
         finally:
             if database is None:
                 await db.close()
@@ -51,7 +60,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_credentials=True,
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+            expose_headers=["Retry-After", "X-Request-ID"],  # readable by the JS client
         )
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    app.include_router(chat_routes.router)
+    app.include_router(auth_routes.router)
+    app.include_router(credentials_routes.router)
+    app.include_router(agents_routes.router)
     return app

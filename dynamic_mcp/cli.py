@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=lambda _args: asyncio.run(_migrate_async()))
 
     # Each domain adds its own subcommands.
+    __import__("dynamic_mcp.credentials.cli", fromlist=["register"]).register(commands)
+    __import__("catalog.cli", fromlist=["register"]).register(commands)
+    __import__("dynamic_mcp.eval_cli", fromlist=["register"]).register(commands)
     return parser
 
 

@@ -33,7 +33,7 @@ class JsonFormatter(logging.Formatter):
             {k: v for k, v in record.__dict__.items() if k not in self._STANDARD and v is not None}
         )
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 

@@ -54,7 +54,7 @@ async def run_turn(
     max_turns: int,
     on_event: OnEvent = ignore_event,
 ) -> TurnResult:
-    """Run the model/tool loop over the session's transcript (which ends with the user's message)."""
+    """Run the model/tool loop over the session's transcript (ending with the user's message)."""
     result = TurnResult(reply="", message={})
 
     def emit_ui(event: dict[str, Any]) -> None:
@@ -67,12 +67,11 @@ async def run_turn(
     async def call_tool(block: dict[str, Any]) -> dict[str, Any]:
         on_event("tool_start", {"id": block["id"], "name": block["name"], "input": block["input"]})
         outcome = await registry.run(ctx, block["name"], block["input"])
-        call = {"id": block["id"], "name": block["name"], "input": block["input"],
-                "is_error": outcome.is_error, "summary": outcome.summary}
-        result.tool_calls.append(call)
-        on_event("tool_end", {k: call[k] for k in ("id", "name", "is_error", "summary")})
+        on_event("tool_end", {"id": block["id"], "name": block["name"],
+                              "is_error": outcome.is_error, "summary": outcome.summary})
         return {"type": "tool_result", "tool_use_id": block["id"],
-                "content": outcome.content, "is_error": outcome.is_error}
+                "content": outcome.content, "is_error": outcome.is_error,
+                "summary": outcome.summary}
 
     ctx.emit = emit_ui
     messages = await transcript.load()
@@ -87,9 +86,12 @@ async def run_turn(
             [stored] = await transcript.append(assistant)
             result.message, result.reply = stored, text_of(assistant["content"])
             return result
-        tool_results = {"role": "user", "content": list(
-            await asyncio.gather(*(call_tool(block) for block in tool_uses))
-        )}
+        outcomes = await asyncio.gather(*(call_tool(block) for block in tool_uses))
+        for block, outcome in zip(tool_uses, outcomes, strict=True):
+            result.tool_calls.append({"id": block["id"], "name": block["name"],
+                                      "input": block["input"], "is_error": outcome["is_error"],
+                                      "summary": outcome.pop("summary")})
+        tool_results = {"role": "user", "content": outcomes}
         await transcript.append(assistant, tool_results)
         messages += [assistant, tool_results]
 

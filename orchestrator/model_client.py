@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import anthropic
+import httpx
+import httpx2
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -59,8 +61,16 @@ class _StreamedAlready(Exception):
     """A failure after text reached the client: retrying would repeat that text."""
 
 
+class ModelStreamError(Exception):
+    """The model's stream broke (connection reset) or ended before ``message_stop``."""
+
+
+# The SDK's HTTP client raises its transport errors raw when a stream breaks midway.
+_TRANSPORT_ERRORS = (httpx.TransportError, httpx2.TransportError)
+
+
 def _retryable(error: BaseException) -> bool:
-    if isinstance(error, anthropic.APIConnectionError):  # includes timeouts
+    if isinstance(error, anthropic.APIConnectionError | ModelStreamError):  # incl. timeouts
         return True
     if isinstance(error, anthropic.APIStatusError):
         return error.status_code == 429 or error.status_code >= 500
@@ -98,6 +108,9 @@ def failure_to_app_error(error: BaseException) -> AppError:
         )
     if isinstance(error, anthropic.APIConnectionError):
         return AppError(502, "model_unreachable", "Could not reach the model; try again shortly.")
+    if isinstance(error, ModelStreamError):
+        return AppError(502, "model_stream_broken",
+                        "The model's answer was cut off; try again shortly.")
     return AppError(
         502, "model_error", f"The model request failed (status {status}); try again shortly."
     )
@@ -151,7 +164,7 @@ class AnthropicModelClient:
                         return await self._stream_once(system, messages, tools, on_text)
         except _StreamedAlready as wrapped:
             raise failure_to_app_error(wrapped.__cause__ or wrapped) from wrapped
-        except (anthropic.APIError, TimeoutError) as error:
+        except (anthropic.APIError, ModelStreamError, TimeoutError) as error:
             raise failure_to_app_error(error) from error
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -176,7 +189,14 @@ class AnthropicModelClient:
                         streamed = True
                         await on_text(event.text)
                 message = await stream.get_final_message()
-        except anthropic.APIError as error:
+            if message.stop_reason is None:  # no message_delta/message_stop: cut short
+                raise ModelStreamError("the stream ended before the message was complete")
+        except (anthropic.APIError, ModelStreamError, *_TRANSPORT_ERRORS) as error:
+            if isinstance(error, _TRANSPORT_ERRORS):
+                broken = ModelStreamError(f"the stream broke ({type(error).__name__})")
+                if streamed:
+                    raise _StreamedAlready() from broken
+                raise broken from error
             if streamed:
                 raise _StreamedAlready() from error
             raise

@@ -1,7 +1,8 @@
 -- Refresh tokens of the embedded default's local sign-in (POST /api/auth/local).
 -- Supabase mode never writes here (Supabase Auth keeps its own sessions). Only the SHA-256 of
 -- each token is stored; a token is single-use, and reusing a spent one revokes its session.
--- No user may touch this table: RLS on with no policies, and only service_role is granted.
+-- No user may touch this table: RLS on, the one policy names service_role, and only
+-- service_role is granted (authenticated and anon have no privilege at all).
 
 create table public.local_refresh_tokens (
   id bigint generated always as identity primary key,
@@ -17,5 +18,7 @@ create index local_refresh_tokens_session_idx on public.local_refresh_tokens (se
 create index local_refresh_tokens_user_idx on public.local_refresh_tokens (user_id);
 
 alter table public.local_refresh_tokens enable row level security;
+create policy local_refresh_tokens_service on public.local_refresh_tokens for all to service_role
+  using (true) with check (true);
 revoke all on public.local_refresh_tokens from public, anon, authenticated;
 grant select, insert, update, delete on public.local_refresh_tokens to service_role;

@@ -18,6 +18,13 @@ from dynamic_mcp.db.database import Database
 # Keys of the developer's shell must not change what the tests exercise.
 for _name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "DATABASE_URL", "SUPABASE_URL", "CREDENTIALS_KEY"):
     os.environ.pop(_name, None)
+# Every app a test builds shares the one test database, whatever its data dir: give them all the
+# same credentials key ring (a per-data-dir key file would make their ciphertexts unreadable to
+# each other). Tests of the key file itself pass ``credentials_key=None``.
+os.environ["CREDENTIALS_KEY"] = "tests:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+# The shared test database holds deliberately fake ciphertexts (RLS tests), so apps built by
+# tests skip the start-up key check; tests/test_credentials_keys.py turns it on to test it.
+os.environ["CREDENTIALS_VERIFY_ON_STARTUP"] = "false"
 
 
 @dataclass

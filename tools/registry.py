@@ -8,15 +8,19 @@ choose the user, the session or a secret.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from dynamic_mcp.credentials.secrets import mask
 
 ToolFunction = Callable[..., Awaitable[Any]]
 _log = logging.getLogger(__name__)
@@ -52,38 +56,41 @@ class Tool:
     function: ToolFunction
     arguments: type[BaseModel]
 
-    def schema(self) -> dict[str, Any]:
-        """The Anthropic tool definition: name, description, input_schema."""
+    @cached_property
+    def _schema(self) -> str:
         input_schema = self.arguments.model_json_schema()
         input_schema.pop("title", None)
         for prop in input_schema.get("properties", {}).values():
             prop.pop("title", None)
-        return {"name": self.name, "description": self.description, "input_schema": input_schema}
+        schema = {"name": self.name, "description": self.description, "input_schema": input_schema}
+        return json.dumps(schema)
+
+    def schema(self) -> dict[str, Any]:
+        """The Anthropic tool definition: name, description, input_schema (a fresh copy)."""
+        return json.loads(self._schema)  # type: ignore[no-any-return]
 
 
 def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
-    """Split a Google-style docstring into its description and its ``Args:`` descriptions."""
-    lines = inspect.cleandoc(doc).splitlines()
+    """Split a Google-style docstring into its description and its ``Args:`` descriptions.
+
+    Other sections (``Returns:``, ``Raises:``) are for people reading the code: dropped.
+    """
     description: list[str] = []
     params: dict[str, str] = {}
-    current: str | None = None
-    in_args = False
-    for line in lines:
-        stripped = line.strip()
-        if stripped in ("Args:", "Arguments:", "Parameters:"):
-            in_args = True
+    section, current = "", None
+    for line in inspect.cleandoc(doc).splitlines():
+        if re.fullmatch(r"[A-Z][A-Za-z ]*:", line):  # a section header at column 0
+            section, current = line[:-1], None
             continue
-        if in_args and re.fullmatch(r"[A-Z][a-z]+:", stripped):  # "Returns:" etc. ends Args
-            in_args = False
-        if not in_args:
+        if not section:
             description.append(line)
-            continue
-        match = re.match(r"^\s{0,8}(\w+)(?:\s*\([^)]*\))?:\s*(.*)$", line)
-        if match and not line.startswith(" " * 9):
-            current = match.group(1)
-            params[current] = match.group(2).strip()
-        elif current and stripped:
-            params[current] = f"{params[current]} {stripped}".strip()
+        elif section in ("Args", "Arguments", "Parameters"):
+            match = re.match(r"^\s{1,8}(\w+)(?:\s*\([^)]*\))?:\s*(.*)$", line)
+            if match and len(line) - len(line.lstrip()) <= 4:
+                current = match.group(1)
+                params[current] = match.group(2).strip()
+            elif current and line.strip():
+                params[current] = f"{params[current]} {line.strip()}"
     return "\n".join(description).strip(), params
 
 
@@ -136,7 +143,10 @@ def _summary(value: Any, text: str) -> str:
 class ToolRegistry:
     """The tools offered to the model, by name."""
 
-    def __init__(self, functions: Iterable[ToolFunction | Tool] = ()) -> None:
+    def __init__(
+        self, functions: Iterable[ToolFunction | Tool] = (), timeout_seconds: float = 180.0
+    ) -> None:
+        self.timeout_seconds = timeout_seconds  # a hung tool must not hang the turn
         self._tools: dict[str, Tool] = {}
         for function in functions:
             self.add(function)
@@ -176,9 +186,13 @@ class ToolRegistry:
             message = _describe_validation(error)
             return ToolResult(message, True, "invalid arguments")
         try:
-            value = await described.function(
-                ctx, **{key: getattr(parsed, key) for key in type(parsed).model_fields}
-            )
+            async with asyncio.timeout(self.timeout_seconds):
+                value = await described.function(
+                    ctx, **{key: getattr(parsed, key) for key in type(parsed).model_fields}
+                )
+        except TimeoutError:
+            message = f"The tool {name} took too long and was stopped. Tell the user; retry later."
+            return ToolResult(message, True, f"{name} timed out")
         except ToolError as error:
             return ToolResult(str(error), True, str(error)[:200])
         except Exception as error:  # a failing tool must never break the conversation
@@ -188,10 +202,10 @@ class ToolRegistry:
                 "Try again once, or continue without it and tell the user."
             )
             return ToolResult(message, True, f"{name} failed")
-        text = _to_text(value)
+        text = mask(_to_text(value))  # a tool result never carries a secret to the model
         if len(text) > _MAX_RESULT_CHARS:
             text = text[:_MAX_RESULT_CHARS] + "... (truncated)"
-        return ToolResult(text, False, _summary(value, text))
+        return ToolResult(text, False, mask(_summary(value, text)))
 
 
 class ToolError(Exception):

@@ -173,5 +173,6 @@ export declare class DynamicMcpClient {
   stopAgent(agentId: string): Promise<Agent>;
   messageAgent(agentId: string, message: string, opts?: { sessionId?: string | null }): Promise<{ reply: string }>;
   agentConfig(agentId: string, opts?: { includeSecrets?: boolean }): Promise<{ files: Record<string, string> }>;
+  agentConfigZip(agentId: string): Promise<Blob>;
   health(): Promise<unknown>;
 }

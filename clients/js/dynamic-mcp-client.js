@@ -7,8 +7,11 @@
  * @typedef {Tokens & {token_type?: string, user?: User}} AuthSession
  * @typedef {{mode: "local"|"supabase", supabase_url: string|null, supabase_anon_key: string|null}} AuthConfig
  * @typedef {{event: string, data: any, id?: string}} ServerSentEvent
- * @typedef {{items: T[], next_cursor: string|null}} Page<T>
+ */
+
+/**
  * @template T
+ * @typedef {{items: T[], next_cursor: string|null}} Page
  */
 
 /** An error answered by the API, carrying its `{"error": {code, message, details}}` body. */
@@ -42,6 +45,7 @@ export async function* parseSSE(stream) {
   const decoder = new TextDecoder();
   let buffer = "";
   let event = "";
+  /** @type {string|undefined} */
   let id = undefined;
   /** @type {string[]} */
   let data = [];
@@ -167,6 +171,7 @@ export class DynamicMcpClient {
    * @returns {Promise<Response>}
    */
   async _send(method, path, opts, retried = false) {
+    /** @type {Record<string, string>} */
     const headers = { Accept: "application/json", ...(opts.headers || {}) };
     if (opts.body !== undefined) headers["Content-Type"] = "application/json";
     const auth = opts.auth !== false;
@@ -378,6 +383,19 @@ export class DynamicMcpClient {
   agentConfig(agentId, { includeSecrets } = {}) {
     const q = query({ include_secrets: includeSecrets ? "true" : undefined });
     return this.request("GET", `/api/agents/${encodeURIComponent(agentId)}/config${q}`);
+  }
+
+  /**
+   * The generated fast-agent files as one zip archive.
+   * @param {string} agentId
+   * @returns {Promise<Blob>}
+   */
+  async agentConfigZip(agentId) {
+    const response = await this.request("GET", `/api/agents/${encodeURIComponent(agentId)}/config?format=zip`, {
+      raw: true,
+      headers: { Accept: "application/zip" },
+    });
+    return response.blob();
   }
 
   health() {

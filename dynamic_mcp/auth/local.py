@@ -96,6 +96,7 @@ def signing_key(settings: Settings) -> LocalSigningKey:
     with _keys_lock:
         cached = _keys.get(path)
         if cached is None:
+            settings.ensure_data_dir()
             private_key = _read_or_create(path)
             jwk = _public_jwk(private_key)
             cached = LocalSigningKey(kid=jwk["kid"], private_key=private_key, public_jwk=jwk)

@@ -38,7 +38,7 @@ class TokenResponse(BaseModel):
     access_token: str
     refresh_token: str
     expires_at: int
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (a scheme name, not a secret)
     user: UserOut
 
 

@@ -6,6 +6,7 @@ never do.
 """
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, NoReturn
@@ -76,13 +77,21 @@ def _raise_mapped(exc: AuthError, action: str) -> NoReturn:
             "The nonce does not match the Google ID token: send the raw nonce whose "
             f"SHA-256 hex digest was given to Google: {message}",
         )
+    if "bad id token" in lowered:
+        raise AppError(
+            401,
+            "invalid_id_token",
+            "The Google ID token is invalid or has expired; get a new one from Google and retry",
+        )
     if "expired" in lowered:
         raise AppError(401, "id_token_expired", f"The token has expired; sign in again: {message}")
     if status in (401, 403) and "api key" in lowered:
         log.error("Supabase rejected the server's API key during %s", action)
         raise AppError(502, "auth_misconfigured", "Supabase rejected the server's API key")
     if status in (400, 401, 403, 404, 422):
-        raise AppError(401, code or "auth_rejected", f"Supabase Auth rejected the {action}: {message}")
+        raise AppError(
+            401, code or "auth_rejected", f"Supabase Auth rejected the {action}: {message}"
+        )
     raise AppError(400, code or "auth_error", f"Supabase Auth error during {action}: {message}")
 
 
@@ -97,7 +106,7 @@ def _token_response(res: AuthResponse) -> TokenResponse:
         name=meta.get("full_name") or meta.get("name") or None,
         avatar_url=meta.get("avatar_url") or meta.get("picture") or None,
     )
-    expires_at = session.expires_at or 0
+    expires_at = session.expires_at or int(time.time()) + session.expires_in
     return TokenResponse(
         access_token=session.access_token,
         refresh_token=session.refresh_token,

@@ -8,6 +8,7 @@ against the configured legacy secret, so a public key can never be used as an HM
 (python-jose issue #414).
 """
 
+import logging
 import time
 import uuid
 from typing import Annotated, Any
@@ -21,13 +22,15 @@ from jose.backends.cryptography_backend import (
     CryptographyHMACKey,
     CryptographyRSAKey,
 )
-from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
+from jose.exceptions import ExpiredSignatureError, JWKError, JWTClaimsError, JWTError
 
 from dynamic_mcp.auth.jwks import ASYMMETRIC_ALGS, JwksCache, KeysUnavailable
 from dynamic_mcp.auth.local import LOCAL_ALGORITHM, LOCAL_ISSUER, signing_key
 from dynamic_mcp.auth.models import User
 from dynamic_mcp.config import Settings, get_settings
 from dynamic_mcp.errors import AppError
+
+log = logging.getLogger(__name__)
 
 MAX_TOKEN_BYTES = 16_384
 MIN_RSA_BITS = 2048
@@ -54,6 +57,8 @@ class TokenVerifier:
         self.hmac_key: Key | None = None
         if settings.supabase_enabled:
             self.issuer = supabase_issuer(settings)
+            if settings.environment == "production" and not self.issuer.startswith("https://"):
+                log.warning("SUPABASE_URL is not https: signing keys are fetched in the clear")
             self.jwks = jwks or JwksCache(
                 f"{self.issuer}/.well-known/jwks.json", ttl=settings.jwks_cache_ttl_seconds
             )
@@ -70,6 +75,8 @@ class TokenVerifier:
     async def _key_for(self, header: dict[str, Any]) -> tuple[Key, str]:
         alg = header.get("alg")
         kid = header.get("kid")
+        if not isinstance(alg, str):
+            raise unauthorized("invalid_token", "Token header has no algorithm")
         if alg == "HS256":
             if self.hmac_key is None:
                 raise unauthorized("invalid_token", "HS256 tokens are not accepted by this server")
@@ -96,12 +103,15 @@ class TokenVerifier:
         kty, _crv = ASYMMETRIC_ALGS[alg]
         if jwk.get("kty") != kty or jwk.get("alg", alg) != alg:
             raise unauthorized("invalid_token", "Token algorithm does not match its signing key")
-        if alg == "RS256":
-            key: Key = CryptographyRSAKey(jwk, alg)
-            if key.prepared_key.key_size < MIN_RSA_BITS:  # type: ignore[attr-defined]
-                raise unauthorized("invalid_token", "Token signing key is too weak")
-            return key, alg
-        return CryptographyECKey(jwk, alg), alg
+        try:
+            key: Key = (
+                CryptographyRSAKey(jwk, alg) if alg == "RS256" else CryptographyECKey(jwk, alg)
+            )
+        except (JWKError, ValueError, TypeError):
+            raise unauthorized("invalid_token", "The project's signing key is unusable") from None
+        if alg == "RS256" and key.prepared_key.key_size < MIN_RSA_BITS:  # type: ignore[attr-defined]
+            raise unauthorized("invalid_token", "Token signing key is too weak")
+        return key, alg
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The token's claims if it is valid for this service, else a 401 AppError."""
@@ -134,13 +144,18 @@ class TokenVerifier:
             raise unauthorized("token_expired", "Access token has expired; refresh it") from None
         except JWTClaimsError as exc:
             raise unauthorized("invalid_token", f"Access token rejected: {exc}") from None
-        except JWTError:
+        except JWTError as exc:
+            if "missing required key" in str(exc):  # jose reports absent claims this way
+                raise unauthorized("invalid_token", f"Access token rejected: {exc}") from None
             raise unauthorized("invalid_token", "Access token signature is invalid") from None
         self._check_claims(claims)
         return claims
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
-        if claims["iat"] > time.time() + self.leeway:
+        iat = claims["iat"]
+        if not isinstance(iat, int | float) or isinstance(iat, bool):
+            raise unauthorized("invalid_token", "Access token iat claim must be a number")
+        if iat > time.time() + self.leeway:
             raise unauthorized("invalid_token", "Access token is not yet valid (iat)")
         role = claims.get("role")
         if role != "authenticated":
@@ -162,12 +177,12 @@ def get_verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
-_bearer = HTTPBearer(auto_error=False, description="Access token from /api/auth/*")
+bearer_scheme = HTTPBearer(auto_error=False, description="Access token from /api/auth/*")
 
 
 async def get_current_user(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> User:
     """FastAPI dependency: the signed-in user, or 401."""
     if credentials is None:

@@ -37,6 +37,16 @@ def message_text(content: list[dict[str, Any]]) -> str:
     return "\n\n".join(b["text"] for b in content if b.get("type") == "text" and b.get("text"))
 
 
+async def fast_commit(conn: asyncpg.Connection) -> None:
+    """Commit this transaction without waiting for the WAL flush (asynchronous commit).
+
+    A chat write then costs no disk sync: a crash may lose the last fraction of a second of
+    messages but never corrupts or half-applies a transaction, which is the right trade for
+    chat history (credentials and agents keep synchronous commits).
+    """
+    await conn.execute("set local synchronous_commit = off")
+
+
 async def create_session(conn: asyncpg.Connection, title: str) -> Row:
     row = await conn.fetchrow(
         "insert into sessions (title) values ($1) returning id, title, created_at, updated_at",
@@ -56,7 +66,12 @@ async def get_session(conn: asyncpg.Connection, session_id: UUID) -> Row | None:
 async def add_messages(
     conn: asyncpg.Connection, session_id: UUID, messages: list[dict[str, Any]]
 ) -> list[Row]:
-    """Insert messages in order and mark the session as updated."""
+    """Insert messages in order and mark the session as updated.
+
+    Updating the session row first locks it, so concurrent turns in one session append their
+    messages one batch after the other: a tool_use and its tool_result stay adjacent.
+    """
+    await conn.execute("update sessions set updated_at = now() where id = $1", session_id)
     rows = []
     for message in messages:
         row = await conn.fetchrow(
@@ -65,7 +80,6 @@ async def add_messages(
             session_id, message["role"], message["content"],
         )
         rows.append(dict(row))
-    await conn.execute("update sessions set updated_at = now() where id = $1", session_id)
     return rows
 
 

@@ -33,16 +33,19 @@ def _uuid(value: str) -> uuid.UUID | None:
 
 def _stored(row: asyncpg.Record) -> StoredCredential:
     return StoredCredential(
-        row["server_slug"], row["env_name"],
+        row["server_slug"],
+        row["env_name"],
         Sealed(bytes(row["ciphertext"]), bytes(row["nonce"]), row["key_id"]),
-        row["created_at"], row["updated_at"],
+        row["created_at"],
+        row["updated_at"],
     )
 
 
 async def fetch_templates(conn: asyncpg.Connection, slugs: list[str]) -> dict[str, dict[str, Any]]:
     """{slug: {"slug", "name", "credentials": [...]}} for the catalog servers that exist."""
     rows = await conn.fetch(
-        "select slug, name, credentials from public.mcp_servers where slug = any($1::text[])",
+        "select slug, name, credentials from public.mcp_servers"
+        " where slug = any($1::text[]) and retired_at is null",
         slugs,
     )
     out: dict[str, dict[str, Any]] = {}
@@ -62,7 +65,8 @@ async def fetch_credentials(
         " from public.user_credentials"
         " where user_id = $1 and ($2::text[] is null or server_slug = any($2::text[]))"
         " order by server_slug, env_name",
-        _uuid(user_id), servers,
+        _uuid(user_id),
+        servers,
     )
     return [_stored(r) for r in rows]
 
@@ -77,7 +81,12 @@ async def upsert_credential(
         " on conflict (user_id, server_slug, env_name) do update set"
         " ciphertext = excluded.ciphertext, nonce = excluded.nonce,"
         " key_id = excluded.key_id, updated_at = now()",
-        _uuid(user_id), server, name, sealed.ciphertext, sealed.nonce, sealed.key_id,
+        _uuid(user_id),
+        server,
+        name,
+        sealed.ciphertext,
+        sealed.nonce,
+        sealed.key_id,
     )
 
 
@@ -85,17 +94,26 @@ async def delete_credential(conn: asyncpg.Connection, user_id: str, server: str,
     deleted = await conn.fetchval(
         "delete from public.user_credentials"
         " where user_id = $1 and server_slug = $2 and env_name = $3 returning 1",
-        _uuid(user_id), server, name,
+        _uuid(user_id),
+        server,
+        name,
     )
     return deleted is not None
 
 
-async def session_context(conn: asyncpg.Connection, session_id: str) -> dict[str, Any] | None:
-    """The session's context, or None when it does not exist (or is not the caller's)."""
+async def session_context(
+    conn: asyncpg.Connection, session_id: str, *, lock: bool = False
+) -> dict[str, Any] | None:
+    """The session's context, or None when it does not exist (or is not the caller's).
+
+    ``lock`` holds the session row until the transaction ends, so two messages of one session
+    cannot hand out the same ``[secret:N]``.
+    """
     sid = _uuid(session_id)
     if sid is None:
         return None
-    row = await conn.fetchrow("select context from public.sessions where id = $1", sid)
+    query = "select context from public.sessions where id = $1" + (" for update" if lock else "")
+    row = await conn.fetchrow(query, sid)
     if row is None:
         return None
     context = row["context"]
@@ -108,7 +126,8 @@ async def merge_session_context(
     """Set top-level keys of the session context (other keys are left alone)."""
     await conn.execute(
         "update public.sessions set context = context || $2::jsonb where id = $1",
-        _uuid(session_id), json.dumps(patch),
+        _uuid(session_id),
+        patch,  # the pool's jsonb codec encodes it
     )
 
 
@@ -118,7 +137,8 @@ async def fetch_pending_secrets(
     rows = await conn.fetch(
         "select ref, ciphertext, nonce, key_id from public.pending_secrets"
         " where user_id = $1 and session_id = $2",
-        _uuid(user_id), _uuid(session_id),
+        _uuid(user_id),
+        _uuid(session_id),
     )
     return {r["ref"]: Sealed(bytes(r["ciphertext"]), bytes(r["nonce"]), r["key_id"]) for r in rows}
 
@@ -129,16 +149,23 @@ async def insert_pending_secret(
     await conn.execute(
         "insert into public.pending_secrets (session_id, ref, user_id, ciphertext, nonce, key_id)"
         " values ($1, $2, $3, $4, $5, $6)",
-        _uuid(session_id), ref, _uuid(user_id), sealed.ciphertext, sealed.nonce, sealed.key_id,
+        _uuid(session_id),
+        ref,
+        _uuid(user_id),
+        sealed.ciphertext,
+        sealed.nonce,
+        sealed.key_id,
     )
 
 
 # --- service-side: key checks and rotation ---------------------------------------------------
 
+# Each encrypted table and the columns its ciphertexts are bound to (the AAD context).
 _TABLES = {
     "user_credentials": "user_id::text, server_slug, env_name",
     "pending_secrets": "user_id::text, session_id::text, ref::text",
 }
+ENCRYPTED_TABLES = tuple(_TABLES)
 
 
 async def key_ids_in_use(conn: asyncpg.Connection) -> dict[str, int]:
@@ -151,7 +178,9 @@ async def key_ids_in_use(conn: asyncpg.Connection) -> dict[str, int]:
     return {r["key_id"]: r["n"] for r in rows}
 
 
-async def sample_rows(conn: asyncpg.Connection, key_id: str) -> list[tuple[str, tuple[str, ...], Sealed]]:
+async def sample_rows(
+    conn: asyncpg.Connection, key_id: str
+) -> list[tuple[str, tuple[str, ...], Sealed]]:
     """One row per table encrypted with ``key_id``: (table, aad context, sealed)."""
     out = []
     for table, columns in _TABLES.items():
@@ -172,7 +201,8 @@ async def rows_not_under(
     rows = await conn.fetch(
         f"select ctid::text as row_ref, {_TABLES[table]}, ciphertext, nonce, key_id"  # noqa: S608
         f" from public.{table} where key_id <> $1 limit $2 for update skip locked",
-        key_id, limit,
+        key_id,
+        limit,
     )
     return [(r[0], tuple(r[1:4]), Sealed(bytes(r[4]), bytes(r[5]), r[6])) for r in rows]
 
@@ -180,6 +210,9 @@ async def rows_not_under(
 async def update_sealed(conn: asyncpg.Connection, table: str, row_ref: str, sealed: Sealed) -> None:
     await conn.execute(
         f"update public.{table} set ciphertext = $2, nonce = $3, key_id = $4"  # noqa: S608
-        " where ctid = $1::tid",
-        row_ref, sealed.ciphertext, sealed.nonce, sealed.key_id,
+        " where ctid = $1::text::tid",
+        row_ref,
+        sealed.ciphertext,
+        sealed.nonce,
+        sealed.key_id,
     )

@@ -68,7 +68,7 @@ def _decode_key(text: str, where: str) -> bytes:
 
 
 def parse_key_ring(spec: str, where: str = "CREDENTIALS_KEY") -> dict[str, bytes]:
-    """Parse ``kid:key,...`` (or one bare base64 key) into an ordered {kid: key}; first is active."""
+    """Parse ``kid:key,...`` (or one bare base64 key) into an ordered {kid: key}, first active."""
     ring: dict[str, bytes] = {}
     for raw in re.split(r"[,\s]+", spec.strip()):
         if not raw:
@@ -120,8 +120,9 @@ class Vault:
         if aead is None:
             raise DecryptionError(f"unknown credentials key id {sealed.key_id!r}")
         try:
-            data = aead.decrypt(bytes(sealed.nonce), bytes(sealed.ciphertext),
-                                _aad(context, sealed.key_id))
+            data = aead.decrypt(
+                bytes(sealed.nonce), bytes(sealed.ciphertext), _aad(context, sealed.key_id)
+            )
         except InvalidTag:
             raise DecryptionError(
                 f"a credential did not decrypt with key {sealed.key_id!r} "

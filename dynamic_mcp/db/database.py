@@ -30,10 +30,13 @@ _SET_USER_SCOPE = (
 # Raised by queries when the server goes away mid-request.
 _CONNECTION_LOST = (
     asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.PostgresConnectionError,  # class 08, incl. ConnectionDoesNotExistError
     asyncpg.exceptions.InterfaceError,
     asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
+    # a connection cut mid-query can come back from the pool with its protocol mid-operation
+    asyncpg.exceptions.InternalClientError,
 )
 # Raised while acquiring a connection when the server cannot be reached at all.
 _CANNOT_CONNECT = (OSError, TimeoutError, *_CONNECTION_LOST)
@@ -41,6 +44,21 @@ _CANNOT_CONNECT = (OSError, TimeoutError, *_CONNECTION_LOST)
 
 def _unavailable() -> AppError:
     return AppError(503, "database_unavailable", "The database is unavailable; try again shortly.")
+
+
+def _discard(conn: asyncpg.Connection) -> None:
+    """Close a connection that failed mid-use so the pool opens a fresh one next time."""
+    try:
+        conn.terminate()
+    except asyncpg.exceptions.InterfaceError:
+        pass  # already detached from the pool by asyncpg itself
+
+
+def _is_lost(conn: asyncpg.Connection) -> bool:
+    try:
+        return conn.is_closed()
+    except asyncpg.exceptions.InterfaceError:
+        return True  # asyncpg detached it from the pool when the connection dropped
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -98,9 +116,16 @@ class Database:
         # The role comes from our code, never from the token: the database role is always
         # 'authenticated' for a user request.
         scoped_claims = json.dumps({**claims, "role": "authenticated"})
-        async with self._transaction() as conn:
-            await conn.execute(_SET_USER_SCOPE, scoped_claims)
-            yield conn
+        try:
+            async with self._transaction() as conn:
+                await conn.execute(_SET_USER_SCOPE, scoped_claims)
+                yield conn
+        except asyncpg.exceptions.ForeignKeyViolationError as exc:
+            # A still-valid token whose user was deleted: rows can no longer reference it.
+            if (exc.constraint_name or "").endswith("_user_id_fkey"):
+                raise AppError(401, "unknown_user",
+                               "This account no longer exists; sign in again.") from exc
+            raise
 
     @asynccontextmanager
     async def service(self) -> AsyncIterator[asyncpg.Connection]:
@@ -119,9 +144,17 @@ class Database:
             async with conn.transaction():
                 yield conn
         except _CONNECTION_LOST as exc:
+            _discard(conn)
             raise _unavailable() from exc
+        except Exception as exc:
+            if _is_lost(conn):  # whatever the query saw, the cause is the lost connection
+                raise _unavailable() from exc
+            raise
         finally:
-            await self.pool.release(conn)
+            try:
+                await self.pool.release(conn)
+            except Exception as exc:  # the reset after use failed: asyncpg terminated it
+                log.warning("discarded a database connection on release: %r", exc)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query within a second."""

@@ -13,12 +13,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dynamic_mcp.auth.verify import get_verifier
 from dynamic_mcp.config import Settings
-from dynamic_mcp.errors import AppError, error_body
+from dynamic_mcp.errors import error_body
+from dynamic_mcp.web.identity import verified_user_id
 
 
 @dataclass
@@ -62,7 +61,9 @@ class TokenBucket:
 class RateLimiter:
     """Buckets keyed by (rule name, user id); idle full buckets are dropped now and then."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000
+    ) -> None:
         self.clock = clock
         self.max_keys = max_keys
         self.buckets: dict[tuple[str, str], TokenBucket] = {}
@@ -115,15 +116,10 @@ class RateLimitMiddleware:
         return None
 
     async def _user_id(self, scope: Scope) -> str | None:
-        request = Request(scope)
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return None
-        try:
-            claims = await get_verifier(request).verify(token.strip())
-        except AppError:
-            return None
-        return str(claims["sub"])
+        state = scope.get("state") or {}
+        if "user_id" in state:  # already resolved by UserContextMiddleware
+            return state["user_id"]
+        return await verified_user_id(scope)
 
     async def _reject(self, send: Send, rule: Rule, retry_after: int) -> None:
         message = f"Too many {rule.name} requests. Try again in {retry_after} s."

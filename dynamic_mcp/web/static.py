@@ -28,7 +28,8 @@ async def client_module() -> FileResponse:
 
 @router.get("/app/client.d.ts")
 async def client_types() -> FileResponse:
-    return FileResponse(CLIENT_DIR / "dynamic-mcp-client.d.ts", media_type="text/plain", headers=NO_CACHE)
+    path = CLIENT_DIR / "dynamic-mcp-client.d.ts"
+    return FileResponse(path, media_type="text/plain", headers=NO_CACHE)
 
 
 def _file(path: Path) -> FileResponse:

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import time
 
 from mcp.server.mcpserver import MCPServer
 
@@ -18,6 +19,13 @@ def echo(text: str) -> str:
 def get_env(name: str) -> str:
     """Return the value of one environment variable this server received, or <unset>."""
     return os.environ.get(name, "<unset>")
+
+
+@server.tool()
+def sleep(seconds: float) -> str:
+    """Sleep, then answer (for timeout tests)."""
+    time.sleep(seconds)
+    return f"slept {seconds}"
 
 
 @server.tool()

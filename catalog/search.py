@@ -1,0 +1,122 @@
+"""Find the MCP servers a request needs: split it into needs, run the hybrid SQL search for
+each, and interleave the per-need rankings so every need gets its best matches up front."""
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from catalog.embedders import Embedder
+from catalog.loader import vector_literal
+
+_SEARCH_SQL = """
+select slug, name, description, score, why, credentials, similarity
+  from public.search_mcp_servers($1, $2::extensions.vector, $3, $4, $5)
+"""
+
+# Words that start a new need: "summarise X and post to Y", "do X, then Y", "X; Y".
+_SPLIT = re.compile(
+    r"\s*(?:[;.!?]+\s+|,\s*(?:and\s+|then\s+)?|\s+and\s+then\s+|\s+then\s+|\s+and\s+|\s+&\s+"
+    r"|\s+(?:plus|also|after that|afterwards)\s+"
+    r"|\s+(?:y|und|et|e|и)\s+"  # "and" in Spanish, German, French, Italian, Russian
+    r"|\s+(?=(?:when|whenever|every time|each time|once|if)\s)"  # a trigger is its own need
+    r"|\s+(?=(?:post|send|notify|save|store|write|add|create|file|open|page)\s))",
+    re.IGNORECASE,
+)
+_STOPWORDS = frozenset(
+    "a an the to in on of for from with by at into our my your their this that these those it its"
+    " me us we i you them all every each any some new".split()
+)
+
+
+def split_needs(request: str) -> list[str]:
+    """Split a workflow request into the separate needs it names.
+
+    >>> split_needs("Summarise new GitHub issues and post the summary to Slack")
+    ['Summarise new GitHub issues', 'post the summary to Slack']
+    """
+    needs: list[str] = []
+    for part in (p.strip(" ,.;:!?") for p in _SPLIT.split(request.strip())):
+        content = [w for w in re.findall(r"[\w.#+-]+", part.lower()) if w not in _STOPWORDS]
+        if len(content) >= 2 or (content and not needs):
+            needs.append(part)
+        elif content:  # a fragment like "log in" belongs to the need before it
+            needs[-1] = f"{needs[-1]}, {part}"
+    return needs or [request.strip()]
+
+
+@dataclass
+class ServerMatch:
+    slug: str
+    name: str
+    description: str
+    score: float
+    why: str  # "vector", "text" or "both"
+    credentials: list[dict[str, Any]] = field(default_factory=list)
+    query: str = ""  # the need that found it
+    similarity: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+async def search_servers(
+    conn: Any,
+    embedder: Embedder,
+    queries: list[str] | str,
+    limit: int = 5,
+    *,
+    split: bool = True,
+    candidates: int = 40,
+) -> list[ServerMatch]:
+    """Search the catalog for one or several needs; return at most ``limit`` servers.
+
+    Each query (and, with ``split``, each need found inside it) is searched on its own; the
+    rankings are interleaved best-first and deduplicated, so "GitHub issues and post to Slack"
+    returns both services rather than five GitHub servers.
+    """
+    if isinstance(queries, str):
+        queries = [queries]
+    needs: list[str] = []
+    for query in queries:
+        for need in split_needs(query) if split else [query.strip()]:
+            if need and need not in needs:
+                needs.append(need)
+    if not needs:
+        return []
+    vectors = await embedder.embed(needs)
+    per_need: list[list[ServerMatch]] = []
+    for need, vector in zip(needs, vectors, strict=True):
+        rows = await conn.fetch(
+            _SEARCH_SQL, need, vector_literal(vector), embedder.model_id, limit, candidates
+        )
+        per_need.append(
+            [
+                ServerMatch(
+                    r["slug"],
+                    r["name"],
+                    r["description"],
+                    float(r["score"]),
+                    r["why"],
+                    list(r["credentials"] or []),
+                    need,
+                    r["similarity"],
+                )
+                for r in rows
+            ]
+        )
+    return interleave(per_need, limit)
+
+
+def interleave(rankings: list[list[ServerMatch]], limit: int) -> list[ServerMatch]:
+    """Round-robin over the rankings, skipping servers already taken."""
+    out: list[ServerMatch] = []
+    seen: set[str] = set()
+    depth = max((len(r) for r in rankings), default=0)
+    for rank in range(depth):
+        for ranking in rankings:
+            if rank < len(ranking) and ranking[rank].slug not in seen:
+                seen.add(ranking[rank].slug)
+                out.append(ranking[rank])
+                if len(out) == limit:
+                    return out
+    return out

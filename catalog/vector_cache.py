@@ -1,0 +1,65 @@
+"""Precomputed vectors of the bundled catalog for the local model, so a fresh database (first
+``serve``, every test session) loads in about a second instead of embedding ~400 entries.
+
+Vectors are keyed by the sha256 of the exact text embedded: an edited entry misses the cache
+and is embedded live, so a stale cache only costs time, never a wrong vector. Regenerate after editing the catalog:
+
+    .venv/bin/python -m catalog.vector_cache
+"""
+
+import asyncio
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from catalog.embedders import LocalEmbedder
+
+CACHE_DIR = Path(__file__).parent / "data"
+
+
+def cache_path(model_id: str) -> Path:
+    return CACHE_DIR / f"vectors.{model_id}.npz"
+
+
+@lru_cache(maxsize=4)
+def _read(model_id: str) -> dict[str, np.ndarray]:
+    path = cache_path(model_id)
+    if not path.exists():
+        return {}
+    with np.load(path) as data:
+        return dict(zip(data["hashes"].tolist(), data["vectors"].astype(np.float32), strict=True))
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def cached_vectors(model_id: str, texts: list[str]) -> dict[str, list[float]]:
+    """Cached vectors of ``model_id`` for those of ``texts`` in the cache, keyed by text."""
+    table = _read(model_id)
+    return {t: table[text_key(t)].tolist() for t in texts if text_key(t) in table}
+
+
+async def rebuild() -> Path:
+    """Embed every bundled entry with the local model and write the cache file."""
+    from catalog.loader import validate_catalog
+
+    entries, errors, _ = validate_catalog()
+    if errors:
+        raise SystemExit("fix the catalog first:\n" + "\n".join(errors))
+    embedder = LocalEmbedder()
+    vectors = await embedder.embed([e.embedding_text() for e in entries])
+    path = cache_path(embedder.model_id)
+    np.savez_compressed(
+        path,
+        hashes=np.array([text_key(e.embedding_text()) for e in entries]),
+        vectors=np.array(vectors, dtype=np.float16),
+    )
+    _read.cache_clear()
+    return path
+
+
+if __name__ == "__main__":
+    print(f"wrote {asyncio.run(rebuild())}")

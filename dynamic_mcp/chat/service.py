@@ -1,0 +1,142 @@
+"""A chat turn end to end: open the session, store the user's message, run the loop, answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from fastapi import FastAPI
+
+from dynamic_mcp.chat import repository
+from dynamic_mcp.config import Settings
+from dynamic_mcp.credentials.secrets import mask
+from dynamic_mcp.credentials.service import redact_incoming_message
+from dynamic_mcp.db.database import Database
+from dynamic_mcp.errors import AppError
+from orchestrator.events import OnEvent, ignore_event
+from orchestrator.loop import Message, run_turn
+from orchestrator.model_client import AnthropicModelClient, ModelClient
+from orchestrator.offline_planner import OfflinePlanner
+from orchestrator.prompts import PromptStore
+from tools import ToolContext, ToolRegistry, default_registry
+
+
+@dataclass
+class ChatRuntime:
+    """What every turn shares, created once per process: model client, tools, prompts."""
+
+    settings: Settings
+    model: ModelClient
+    registry: ToolRegistry
+    prompts: PromptStore
+    embedder: Any = None
+
+    @classmethod
+    def create(cls, settings: Settings) -> ChatRuntime:
+        model: ModelClient
+        if settings.anthropic_api_key is not None:
+            model = AnthropicModelClient(settings)
+        else:
+            model = OfflinePlanner()
+        try:
+            from catalog.embedders import get_embedder
+        except ImportError:
+            embedder = None
+        else:
+            embedder = get_embedder(settings)
+        return cls(settings, model, default_registry(), PromptStore(settings.prompts_dir), embedder)
+
+
+def get_runtime(app: FastAPI) -> ChatRuntime:
+    runtime = getattr(app.state, "chat_runtime", None)
+    if runtime is None:
+        runtime = app.state.chat_runtime = ChatRuntime.create(app.state.settings)
+    return runtime
+
+
+class SessionTranscript:
+    """The loop's view of a session's stored messages, always in the user's RLS scope."""
+
+    def __init__(self, db: Database, claims: dict[str, Any], session_id: UUID) -> None:
+        self.db, self.claims, self.session_id = db, claims, session_id
+
+    async def load(self) -> list[Message]:
+        async with self.db.as_user(self.claims) as conn:
+            rows = await repository.all_messages(conn, self.session_id)
+        return merge_roles(rows)
+
+    async def append(self, *messages: Message) -> list[dict[str, Any]]:
+        async with self.db.as_user(self.claims) as conn:
+            await repository.fast_commit(conn)
+            return await repository.add_messages(conn, self.session_id, list(messages))
+
+
+def merge_roles(rows: list[dict[str, Any]]) -> list[Message]:
+    """Join consecutive messages of one role (a turn that failed leaves two user messages)."""
+    merged: list[Message] = []
+    for row in rows:
+        if merged and merged[-1]["role"] == row["role"]:
+            merged[-1]["content"] = [*merged[-1]["content"], *row["content"]]
+        else:
+            merged.append({"role": row["role"], "content": list(row["content"])})
+    return merged
+
+
+def _title(message: str) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= 80 else line[:77].rstrip() + "..."
+
+
+async def open_turn(db: Database, user: Any, session_id: UUID | None, message: str) -> UUID:
+    """Create the session when absent and store the user's message, secrets redacted."""
+    async with db.as_user(user.claims) as conn:
+        await repository.fast_commit(conn)
+        if session_id is None:
+            session_id = (await repository.create_session(conn, _title(mask(message))))["id"]
+        elif await repository.get_session(conn, session_id) is None:
+            raise AppError(404, "not_found", "Session not found.")
+        text = await redact_incoming_message(conn, user.id, str(session_id), message)
+        await repository.add_messages(
+            conn, session_id, [{"role": "user", "content": [{"type": "text", "text": text}]}]
+        )
+    assert session_id is not None
+    return session_id
+
+
+async def run_chat_turn(
+    runtime: ChatRuntime, db: Database, user: Any, session_id: UUID,
+    on_event: OnEvent = ignore_event,
+) -> dict[str, Any]:
+    """Run the model/tool loop for a session whose last message is the user's; shape the reply."""
+    ctx = ToolContext(user=user, session_id=str(session_id), db=db, settings=runtime.settings,
+                      embedder=runtime.embedder)
+    result = await run_turn(
+        model=runtime.model, registry=runtime.registry, prompts=runtime.prompts, ctx=ctx,
+        transcript=SessionTranscript(db, user.claims, session_id),
+        max_turns=runtime.settings.chat_max_turns, on_event=on_event,
+    )
+    return {"session_id": session_id, "reply": result.reply, "message": result.message,
+            "tool_calls": result.tool_calls, "events": result.events}
+
+
+async def session_messages(
+    db: Database, user: Any, session_id: UUID, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    async with db.as_user(user.claims) as conn:
+        if await repository.get_session(conn, session_id) is None:
+            raise AppError(404, "not_found", "Session not found.")
+        items, next_cursor = await repository.list_messages(conn, session_id, limit, cursor)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+async def history(db: Database, user: Any, limit: int, cursor: str | None) -> dict[str, Any]:
+    async with db.as_user(user.claims) as conn:
+        items, next_cursor = await repository.list_sessions(conn, limit, cursor)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+async def delete_session(db: Database, user: Any, session_id: UUID) -> None:
+    async with db.as_user(user.claims) as conn:
+        if not await repository.delete_session(conn, session_id):
+            raise AppError(404, "not_found", "Session not found.")

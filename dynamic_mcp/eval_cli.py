@@ -1,0 +1,155 @@
+"""``dynamic-mcp eval QUERIES.jsonl``: run full chat turns and score the servers they select.
+
+Each line is ``{"query": ..., "gold_groups": [[slug, ...], ...]}`` (a group lists acceptable
+alternatives for one need). A turn *selects* the servers it passes to ``request_credentials``
+(or ``build_agent_config``). Scores, over all queries:
+
+- precision: selected servers that belong to some gold group / all selected servers;
+- recall: gold groups covered by a selected server / all gold groups;
+- task success: queries where every group is covered and nothing wrong is selected.
+
+It uses the offline planner, or Claude when ANTHROPIC_API_KEY is set, so a person measures the
+effect of a prompt change by editing ``prompts/`` and running this again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dynamic_mcp.config import Settings, get_settings
+
+
+@dataclass
+class Score:
+    selected: int = 0
+    correct: int = 0
+    groups: int = 0
+    covered: int = 0
+    tasks: int = 0
+    succeeded: int = 0
+    errors: int = 0
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, query: str, gold: list[list[str]], selected: list[str],
+            error: str | None = None) -> None:
+        allowed = {slug for group in gold for slug in group}
+        covered = [g for g in gold if set(g) & set(selected)]
+        wrong = [s for s in selected if s not in allowed]
+        success = error is None and len(covered) == len(gold) and not wrong
+        self.selected += len(selected)
+        self.correct += len(selected) - len(wrong)
+        self.groups += len(gold)
+        self.covered += len(covered)
+        self.tasks += 1
+        self.succeeded += success
+        self.errors += error is not None
+        self.rows.append({"query": query, "selected": selected, "wrong": wrong,
+                          "missed": [g for g in gold if g not in covered], "success": success,
+                          **({"error": error} if error else {})})
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "tasks": self.tasks,
+            "precision": round(self.correct / self.selected, 4) if self.selected else 0.0,
+            "recall": round(self.covered / self.groups, 4) if self.groups else 0.0,
+            "task_success": round(self.succeeded / self.tasks, 4) if self.tasks else 0.0,
+            "errors": self.errors,
+        }
+
+
+def selected_servers(tool_calls: list[dict[str, Any]]) -> list[str]:
+    """The servers a turn chose: the first request_credentials (or build) call's servers."""
+    for name in ("request_credentials", "build_agent_config"):
+        for call in tool_calls:
+            if call["name"] == name and isinstance(call["input"].get("servers"), list):
+                return list(dict.fromkeys(call["input"]["servers"]))
+    return []
+
+
+def load_queries(path: Path) -> list[dict[str, Any]]:
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item.get("query"), str) or not isinstance(item.get("gold_groups"), list):
+            raise SystemExit(f"{path}: item {number} needs 'query' and 'gold_groups'")
+    return items
+
+
+class EvalUser:
+    """A throwaway user the eval's sessions belong to (deleted afterwards, with its rows)."""
+
+    def __init__(self) -> None:
+        self.id = str(uuid.uuid4())
+        self.email = f"eval-{self.id[:8]}@eval.invalid"
+        self.claims = {"sub": self.id, "email": self.email, "role": "authenticated",
+                       "aud": "authenticated"}
+
+
+async def run_eval(db: Any, settings: Settings, queries: list[dict[str, Any]]) -> Score:
+    """One fresh session per query, each a full chat turn through the loop and the tools."""
+    from dynamic_mcp.chat.service import ChatRuntime, open_turn, run_chat_turn
+    from dynamic_mcp.errors import AppError
+
+    runtime = ChatRuntime.create(settings)
+    user = EvalUser()
+    async with db.service() as conn:
+        await conn.execute("insert into auth.users (id, aud, role, email)"
+                           " values ($1, 'authenticated', 'authenticated', $2)",
+                           uuid.UUID(user.id), user.email)
+    score = Score()
+    try:
+        for item in queries:
+            try:
+                session_id = await open_turn(db, user, None, item["query"])
+                result = await run_chat_turn(runtime, db, user, session_id)
+            except AppError as error:
+                score.add(item["query"], item["gold_groups"], [], f"{error.code}: {error.message}")
+                continue
+            score.add(item["query"], item["gold_groups"], selected_servers(result["tool_calls"]))
+    finally:
+        async with db.service() as conn:
+            await conn.execute("delete from auth.users where id = $1", uuid.UUID(user.id))
+        await runtime.model.aclose()
+    return score
+
+
+async def _main(args: argparse.Namespace) -> int:
+    from catalog.loader import ensure_catalog_loaded
+    from dynamic_mcp.db.database import Database
+
+    settings = get_settings()
+    queries = load_queries(Path(args.queries))
+    db = await Database.open(settings)
+    try:
+        await ensure_catalog_loaded(db, settings)
+        score = await run_eval(db, settings, queries)
+    finally:
+        await db.close()
+    model = settings.anthropic_model if settings.anthropic_api_key else "offline-planner"
+    if args.json:
+        print(json.dumps({"model": model, **score.summary(), "rows": score.rows}, indent=2))
+        return 0
+    for row in score.rows:
+        if not row["success"] or args.verbose:
+            mark = "ok  " if row["success"] else "FAIL"
+            print(f"{mark} {row['query'][:70]!r} selected={row['selected']} "
+                  f"missed={row['missed']} wrong={row['wrong']} {row.get('error', '')}")
+    s = score.summary()
+    print(f"model={model} tasks={s['tasks']} precision={s['precision']:.3f} "
+          f"recall={s['recall']:.3f} task_success={s['task_success']:.3f} errors={s['errors']}")
+    return 0
+
+
+def register(commands: Any) -> None:
+    """Add ``eval`` to the ``dynamic-mcp`` command."""
+    parser = commands.add_parser("eval", help="score full chat turns against gold servers")
+    parser.add_argument("queries", help="JSONL file: {query, gold_groups} per line")
+    parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list passing queries too")
+    parser.set_defaults(handler=lambda args: asyncio.run(_main(args)))

@@ -1,0 +1,121 @@
+"""The real service in a subprocess (embedded stack, offline planner) and a headless Chromium.
+
+Chromium is Debian's package (``apt-get install -y chromium``), never a Playwright download.
+A missing browser is a test failure, not a skip: CI must install it.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+# Everything a developer's shell might point elsewhere: the service must run the embedded stack.
+_SCRUBBED = ("DATABASE_URL", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "SUPABASE_URL",
+             "SUPABASE_ANON_KEY", "SUPABASE_JWT_SECRET", "CREDENTIALS_KEY", "CORS_ORIGINS")
+
+
+def require_chromium(path: Path) -> None:
+    """Fail (never skip) when the system Chromium is missing: CI must install it."""
+    if not path.exists():
+        pytest.fail(
+            f"Chromium is not installed at {path}. Install Debian's package first: "
+            "`apt-get update && apt-get install -y chromium` (./dev setup does this). "
+            "Playwright must not download its own browser.",
+            pytrace=False,
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(base_url: str, proc: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the service exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the service did not become ready:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[str]:
+    """``http://127.0.0.1:<port>`` of the service started as the Dockerfile starts it."""
+    workdir = tmp_path_factory.mktemp("browser-service")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+    env.update(
+        DATA_DIR=str(workdir / "data"),
+        ENVIRONMENT="development",
+        AGENT_MODEL_OVERRIDE="passthrough",
+        LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+        # the agents' MCP servers are launched with uvx/fast-agent from the project's venv
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    log = artifacts / "browser-service.log"
+    with log.open("wb") as out:
+        # Load the bundled catalog first, as an operator would, so there are servers to find.
+        preload = subprocess.run([sys.executable, "-m", "dynamic_mcp.cli", "catalog", "load"],
+                                 cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                 timeout=300)
+        assert preload.returncode == 0, log.read_text()[-3000:]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "dynamic_mcp.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--proxy-headers"],
+            cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base_url, proc, log, time.monotonic() + 120)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser() -> AsyncIterator[object]:
+    require_chromium(CHROMIUM)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

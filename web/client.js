@@ -1,0 +1,1 @@
+../clients/js/dynamic-mcp-client.js
