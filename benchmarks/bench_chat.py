@@ -15,6 +15,7 @@ and prints p50/p99 and the chat/bare ratio. Run: ``.venv/bin/python benchmarks/b
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -179,6 +180,7 @@ def main() -> None:
         server.wait(30)
         fake.terminate()
         fake.wait(10)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,7 @@ async def add_synthetic(db: Database, model: str, count: int, seed: int = 7) -> 
                     for r, v in zip(ids, vecs[start : start + 2000], strict=True)
                 ],
             )
+        await conn.execute("select public.refresh_catalog_search_terms()")
         await conn.execute("analyze mcp_servers; analyze mcp_server_embeddings")
 
 
@@ -138,11 +139,14 @@ async def hnsw_recall(
             )
             hits += len(exact & {r["server_id"] for r in found})
             total += k
-        plan = await conn.fetchval(
-            "explain (format text) select server_id from mcp_server_embeddings where dimensions = 384 and model = $1"
-            " order by embedding::extensions.vector(384) <=> $2::extensions.vector(384) limit 10",
-            model,
-            vector_literal(query_vectors[0]),
+        plan = "\n".join(
+            r[0]
+            for r in await conn.fetch(
+                "explain (format text) select server_id from mcp_server_embeddings where dimensions = 384 and model = $1"
+                " order by embedding::extensions.vector(384) <=> $2::extensions.vector(384) limit 10",
+                model,
+                vector_literal(query_vectors[0]),
+            )
         )
     uses = "HNSW index" if "hnsw" in plan else "exact scan (planner's choice at this size)"
     print(f"  vector search plan: {uses}")

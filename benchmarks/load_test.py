@@ -125,7 +125,6 @@ def running_stack(
     chunk: float,
     catalog: bool = False,
     extra_env: dict[str, str] | None = None,
-    profile: str | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Start the model fake and the API server; yield (api base URL, model URL)."""
     workdir = Path(tempfile.mkdtemp(prefix="dmcp-load-"))
@@ -166,11 +165,9 @@ def running_stack(
                 stdout=subprocess.DEVNULL,
             )
         port = _free_port()
-        profiler = ["-m", "cProfile", "-o", profile] if profile else []
         api = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
-                *profiler,
                 "-m",
                 "uvicorn",
                 "dynamic_mcp.app:create_app",
@@ -356,12 +353,8 @@ def main() -> int:
     parser.add_argument("--chunk", type=float, default=0.02, help="model delay per SSE event (s)")
     parser.add_argument("--catalog", action="store_true", help="load the bundled catalog first")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--profile", metavar="PATH", help="run the API server under cProfile")
     args = parser.parse_args()
-    with running_stack(args.ttft, args.chunk, args.catalog, profile=args.profile) as (
-        base,
-        model_url,
-    ):
+    with running_stack(args.ttft, args.chunk, args.catalog) as (base, model_url):
         report = asyncio.run(run_load(base, model_url, args.users, args.turns))
     summary = report.summary()
     if args.json:

@@ -209,6 +209,8 @@ async def load_catalog(
                 keep,
             )
             report.retired = sorted(r["slug"] for r in rows)
+        if to_write or report.retired:
+            await conn.execute("select public.refresh_catalog_search_terms()")
     log.info("catalog load: %s", report.summary())
     return report
 

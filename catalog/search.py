@@ -59,21 +59,20 @@ class ServerMatch:
         return asdict(self)
 
 
-async def search_servers(
-    conn: Any,
-    embedder: Embedder,
-    queries: list[str] | str,
-    limit: int = 5,
-    *,
-    split: bool = True,
-    candidates: int = 40,
-) -> list[ServerMatch]:
-    """Search the catalog for one or several needs; return at most ``limit`` servers.
+@dataclass
+class PreparedSearch:
+    """The needs of a request and their query vectors, made before touching the database."""
 
-    Each query (and, with ``split``, each need found inside it) is searched on its own; the
-    rankings are interleaved best-first and deduplicated, so "GitHub issues and post to Slack"
-    returns both services rather than five GitHub servers.
-    """
+    model: str
+    needs: list[str]
+    vectors: list[list[float]]
+
+
+async def prepare_search(
+    embedder: Embedder, queries: list[str] | str, *, split: bool = True
+) -> PreparedSearch:
+    """Split the queries into needs and embed them (no database connection needed, so a
+    caller can embed first and hold a pooled connection only for the SQL)."""
     if isinstance(queries, str):
         queries = [queries]
     needs: list[str] = []
@@ -81,13 +80,18 @@ async def search_servers(
         for need in split_needs(query) if split else [query.strip()]:
             if need and need not in needs:
                 needs.append(need)
-    if not needs:
-        return []
-    vectors = await embedder.embed(needs)
+    vectors = await embedder.embed(needs) if needs else []
+    return PreparedSearch(embedder.model_id, needs, vectors)
+
+
+async def run_search(
+    conn: Any, prepared: PreparedSearch, limit: int = 5, *, candidates: int = 40
+) -> list[ServerMatch]:
+    """Run the hybrid SQL search for each prepared need and interleave the rankings."""
     per_need: list[list[ServerMatch]] = []
-    for need, vector in zip(needs, vectors, strict=True):
+    for need, vector in zip(prepared.needs, prepared.vectors, strict=True):
         rows = await conn.fetch(
-            _SEARCH_SQL, need, vector_literal(vector), embedder.model_id, limit, candidates
+            _SEARCH_SQL, need, vector_literal(vector), prepared.model, limit, candidates
         )
         per_need.append(
             [
@@ -105,6 +109,26 @@ async def search_servers(
             ]
         )
     return interleave(per_need, limit)
+
+
+async def search_servers(
+    conn: Any,
+    embedder: Embedder,
+    queries: list[str] | str,
+    limit: int = 5,
+    *,
+    split: bool = True,
+    candidates: int = 40,
+) -> list[ServerMatch]:
+    """Search the catalog for one or several needs; return at most ``limit`` servers.
+
+    Each query (and, with ``split``, each need found inside it) is searched on its own; the
+    rankings are interleaved best-first and deduplicated, so "GitHub issues and post to Slack"
+    returns both services rather than five GitHub servers. Same as ``prepare_search`` then
+    ``run_search``; call those two when the connection should not wait on the embedder.
+    """
+    prepared = await prepare_search(embedder, queries, split=split)
+    return await run_search(conn, prepared, limit, candidates=candidates)
 
 
 def interleave(rankings: list[list[ServerMatch]], limit: int) -> list[ServerMatch]:

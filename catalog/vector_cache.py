@@ -2,7 +2,8 @@
 ``serve``, every test session) loads in about a second instead of embedding ~400 entries.
 
 Vectors are keyed by the sha256 of the exact text embedded: an edited entry misses the cache
-and is embedded live, so a stale cache only costs time, never a wrong vector. Regenerate after editing the catalog:
+and is embedded live, so a stale cache only costs time, never a wrong vector. Regenerate
+after editing the catalog:
 
     .venv/bin/python -m catalog.vector_cache
 """

@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from catalog.loader import ensure_catalog_loaded
 from dynamic_mcp import __version__
 from dynamic_mcp.agents import routes as agents_routes
 from dynamic_mcp.agents.service import agents_lifespan
 from dynamic_mcp.api import auth_routes, health
 from dynamic_mcp.chat import routes as chat_routes
+from dynamic_mcp.chat.service import ChatRuntime
 from dynamic_mcp.config import Settings, get_settings
 from dynamic_mcp.credentials import routes as credentials_routes
 from dynamic_mcp.credentials.keys import check_credentials_key
@@ -36,10 +38,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         db = database or await Database.open(settings)
         app.state.db = db
         await check_credentials_key(db, settings)  # refuse to start with a wrong/missing key
+        await ensure_catalog_loaded(db, settings)  # the bundled catalog, when none is loaded yet
+        chat_runtime = app.state.chat_runtime = ChatRuntime.create(settings)  # one model client
         try:
             async with agents_lifespan(app):  # reconcile agents at start, stop all at end
                 yield
         finally:
+            await chat_runtime.model.aclose()
             if database is None:
                 await db.close()
 

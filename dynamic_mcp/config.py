@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # --- models ------------------------------------------------------------------------------
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-4-6"
     anthropic_max_tokens: int = 2048
     model_deadline_seconds: float = 60.0
     model_max_retries: int = 4
@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     credentials_verify_on_startup: bool = True
 
     # --- agents (fast-agent) -----------------------------------------------------------------
-    agent_default_model: str = "anthropic.claude-sonnet-4-5"
+    agent_default_model: str = "anthropic.claude-sonnet-4-6"
     agent_model_override: str | None = None
     agent_max_per_user: int = 3
     agent_idle_timeout_seconds: float = 1800.0

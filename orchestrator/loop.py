@@ -75,7 +75,7 @@ async def run_turn(
 
     ctx.emit = emit_ui
     messages = await transcript.load()
-    system, tools = prompts.system_blocks(), registry.schemas()
+    system, tools = prompts.system_blocks(), prompts.with_tool_guidance(registry.schemas())
     for _ in range(max_turns):
         response = await model.respond(
             system=system, messages=messages, tools=tools, on_text=on_text

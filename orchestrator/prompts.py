@@ -1,8 +1,13 @@
-"""Prompts are Markdown files in ``prompts/``; edit one and the next turn uses it (no restart)."""
+"""Prompts are Markdown files in ``prompts/``; edit one and the next turn uses it (no restart).
+
+``system.md`` is the system prompt; ``tools/<tool name>.md`` adds guidance to a tool's own
+description (its docstring), for tuning a tool's use without touching code.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class PromptStore:
@@ -26,6 +31,14 @@ class PromptStore:
             return self.get(name)
         except FileNotFoundError:
             return None
+
+    def with_tool_guidance(self, schemas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Append ``prompts/tools/<tool name>.md`` (when present) to each tool's description."""
+        for schema in schemas:
+            guidance = self.get_optional(f"tools/{schema['name']}")
+            if guidance:
+                schema["description"] = f"{schema['description']}\n\n{guidance}"
+        return schemas
 
     def system_blocks(self) -> list[dict[str, object]]:
         """The system prompt as one cached block (``prompts/system.md``)."""

@@ -10,6 +10,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from catalog.embedders import get_embedder
+from catalog.loader import load_catalog
 from dynamic_mcp.app import create_app
 from dynamic_mcp.auth.local import issue_local_token
 from dynamic_mcp.config import Settings
@@ -67,6 +69,9 @@ def settings(data_dir: Path) -> Settings:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def database(settings: Settings) -> AsyncIterator[Database]:
     db = await Database.open(settings)
+    # The full bundled catalog, as `serve` loads it (vectors come from the shipped cache), so
+    # every test sees the same catalog whatever order the tests run in.
+    await load_catalog(db, get_embedder(settings))
     yield db
     await db.close()
 

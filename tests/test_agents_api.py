@@ -214,7 +214,7 @@ async def test_config_download(client, alice) -> None:
     assert set(files) == {"fast-agent.yaml", "agent-cards/alice-helper.md"}
     assert ALICE_TOKEN not in json.dumps(files)
     config = yaml.safe_load(files["fast-agent.yaml"])
-    assert config["default_model"] == "anthropic.claude-sonnet-4-5"
+    assert config["default_model"] == "anthropic.claude-sonnet-4-6"
     assert config["mcp"]["servers"][ECHO]["env"] == {"ECHO_TOKEN": "${TEST_AGENTS_ECHO_ECHO_TOKEN}"}
     with_secrets = await client.get(
         f"/api/agents/{agent_id}/config?include_secrets=true", headers=user.headers

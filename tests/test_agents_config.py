@@ -64,7 +64,7 @@ def build(entries, **kwargs) -> AgentConfig:
     args = {
         "agent_name": "My Helper",
         "instruction": "Help the user.",
-        "default_model": "anthropic.claude-sonnet-4-5",
+        "default_model": "anthropic.claude-sonnet-4-6",
         "provided": PROVIDED,
         **kwargs,
     }
@@ -96,7 +96,7 @@ def test_generated_files_load_in_fast_agent(entries, tmp_path) -> None:
     files, settings, cards = load_like_fast_agent(config, tmp_path)
     assert set(files) == {"fast-agent.yaml", "agent-cards/my-helper.md", "fast-agent.secrets.yaml"}
     assert [(c.name, c.errors) for c in cards] == [("my-helper", [])]
-    assert settings.default_model == "anthropic.claude-sonnet-4-5"
+    assert settings.default_model == "anthropic.claude-sonnet-4-6"
     assert settings.session_history is False
     assert settings.logger.type == "none" and settings.logger.progress_display is False
     assert list(settings.mcp.servers) == [s["key"] for s in config.servers]

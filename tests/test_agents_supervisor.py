@@ -45,7 +45,7 @@ def test_agent_environment_is_minimal(tmp_path: Path) -> None:
         [entry],
         agent_name="a",
         instruction="i",
-        default_model="anthropic.claude-sonnet-4-5",
+        default_model="anthropic.claude-sonnet-4-6",
         provided={"echo": {"TOKEN": "v"}},
     )
     supervisor = Supervisor(settings)

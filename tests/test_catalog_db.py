@@ -120,6 +120,9 @@ async def test_incremental_load_embeds_and_writes_only_what_changed(
     write(folder, *changed[:2])  # tidewatch removed from the files
     report = await load_catalog(scratch, embedder, [folder])
     assert report.retired == ["tidewatch"]
+    async with scratch.service() as conn:  # word statistics follow the live catalog
+        assert await conn.fetchval("select ndoc from mcp_search_terms where lexeme = ''") == 2
+        assert not await conn.fetchval("select ndoc from mcp_search_terms where lexeme = 'tide'")
     async with scratch.service() as conn:
         found = await search_servers(
             conn, embedder, "ocean tide tables harbour", limit=5, split=False
@@ -227,3 +230,13 @@ async def test_several_needs_in_one_request(bundled) -> None:
     slugs = [m.slug for m in found]
     assert {"slack"} <= set(slugs) and {"github-official", "github", "github-remote"} & set(slugs)
     assert {m.query for m in found} == {"summarise GitHub issues", "post to Slack"}
+
+
+async def test_embedding_happens_before_the_connection_is_needed(bundled) -> None:
+    from catalog.search import prepare_search, run_search
+
+    prepared = await prepare_search(LocalEmbedder(), "Find flights to Berlin and check the weather")
+    assert prepared.needs == ["Find flights to Berlin", "check the weather"]
+    async with bundled.service() as conn:
+        found = await run_search(conn, prepared, limit=4)
+    assert {"google-flights", "openweather"} <= {m.slug for m in found}

@@ -9,7 +9,7 @@ import pytest_asyncio
 
 from catalog.embedders import get_embedder
 from catalog.loader import catalog_files, load_catalog
-from dynamic_mcp.chat import repository
+from dynamic_mcp.chat import repository, service
 from dynamic_mcp.eval_cli import Score, run_eval, selected_servers
 
 GH_TOKEN = "ghp_" + "Qw7Er5Ty3Ui1" * 3
@@ -108,6 +108,25 @@ async def _session_with_messages(database: Any, user: Any, count: int) -> str:
             {"role": "user", "content": [{"type": "text", "text": f"m{i}"}]} for i in range(count)
         ])
     return str(session["id"])
+
+
+async def test_model_sees_a_window_that_opens_on_a_user_message(database, make_user,
+                                                                 monkeypatch) -> None:
+    user = await make_user()
+    session_id = await _session_with_messages(database, user, 1)
+    use = {"type": "tool_use", "id": "t1", "name": "x", "input": {}}
+    result = {"type": "tool_result", "tool_use_id": "t1", "content": "ok"}
+    async with database.as_user(user.claims) as conn:
+        await repository.add_messages(conn, session_id, [
+            {"role": "assistant", "content": [use]}, {"role": "user", "content": [result]},
+            {"role": "assistant", "content": [{"type": "text", "text": "done"}]},
+            {"role": "user", "content": [{"type": "text", "text": "next"}]}])
+    monkeypatch.setattr(service, "MAX_HISTORY_MESSAGES", 3)
+    window = await service.SessionTranscript(database, user.claims, session_id).load()
+    assert window == [{"role": "user", "content": [{"type": "text", "text": "next"}]}]
+    monkeypatch.setattr(service, "MAX_HISTORY_MESSAGES", 100)
+    window = await service.SessionTranscript(database, user.claims, session_id).load()
+    assert [m["role"] for m in window] == ["user", "assistant", "user", "assistant", "user"]
 
 
 async def test_message_pages_have_no_gaps_or_duplicates_under_inserts(client, database,

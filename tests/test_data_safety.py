@@ -168,7 +168,8 @@ async def test_deleting_a_session_keeps_the_users_credentials(client, database, 
                                    uid) == 1
         # the agent outlives the chat that built it, detached from it
         assert await conn.fetchval(
-            "select count(*) from agents where user_id = $1 and session_id is null", uid) == 1
+            "select count(*) from agents where user_id = $1 and session_id is null"
+            " and name = 'reltest-agent'", uid) == 1
         assert await conn.fetchval("select count(*) from chat_messages where session_id = $1",
                                    uuid.UUID(other_id)) > 0
     # deleting it again, or someone else deleting it, is a clean 404

@@ -133,6 +133,11 @@ def test_prompts_reload_when_the_file_changes(tmp_path) -> None:
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     assert store.get("system") == "second version"
     assert store.get_optional("missing") is None
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "search_mcp_servers.md").write_text("Prefer official servers.")
+    schemas = store.with_tool_guidance(default_registry().schemas())
+    assert schemas[0]["description"].endswith("\n\nPrefer official servers.")
+    assert "Prefer" not in schemas[1]["description"]
 
 
 def test_retry_after_parsing_and_error_mapping() -> None:

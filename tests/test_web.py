@@ -43,6 +43,22 @@ async def test_page_assets(client: httpx.AsyncClient, path: str, type_: str) -> 
     assert response.headers["content-type"].startswith(type_)
 
 
+async def test_every_module_the_page_imports_is_served(client: httpx.AsyncClient) -> None:
+    page = (await client.get("/app/")).text
+    pending = re.findall(r'src="([\w./-]+\.js)"', page)
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        response = await client.get(f"/app/{name}")
+        assert response.status_code == 200, name
+        assert response.headers["content-type"].startswith("text/javascript"), name
+        pending += re.findall(r'from "\./([\w.-]+\.js)"', response.text)
+    assert {"app.js", "client.js", "chat.js", "agent.js", "sessions.js"} <= seen
+
+
 async def test_client_module_is_the_clients_js_file(client: httpx.AsyncClient) -> None:
     served = (await client.get("/app/client.js")).text
     assert served == CLIENT_SOURCE.read_text()  # noqa: ASYNC240

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from catalog.search import search_servers
+from catalog.search import prepare_search, run_search
 from tools.registry import ToolContext, ToolError
 
 
@@ -43,9 +43,10 @@ async def search_mcp_servers(
     queries = list(dict.fromkeys(q.strip() for q in queries if q.strip()))
     if not queries:
         raise ToolError("Give at least one non-empty query, one per capability.")
+    # Embed first: a pooled connection is held only for the SQL, never while the model runs.
+    prepared = await prepare_search(ctx.embedder, queries, split=False)
     async with ctx.db.as_user(ctx.user.claims) as conn:
-        matches = await search_servers(conn, ctx.embedder, queries, limit * len(queries),
-                                       split=False)
+        matches = await run_search(conn, prepared, limit * len(queries))
     results = [{"query": q, "servers": [_server_view(m) for m in matches if m.query == q][:limit]}
                for q in queries]
     ui = [{**_server_view(m), "credentials": m.credentials} for m in matches]

@@ -83,9 +83,12 @@ async def add_messages(
     return rows
 
 
-async def all_messages(conn: asyncpg.Connection, session_id: UUID) -> list[Row]:
+async def recent_messages(conn: asyncpg.Connection, session_id: UUID, limit: int) -> list[Row]:
+    """The session's last ``limit`` messages, oldest first."""
     rows = await conn.fetch(
-        "select role, content from chat_messages where session_id = $1 order by id", session_id
+        "select role, content from (select id, role, content from chat_messages"
+        " where session_id = $1 order by id desc limit $2) recent order by id",
+        session_id, limit,
     )
     return [dict(row) for row in rows]
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import FastAPI
 
+from catalog.embedders import get_embedder
 from dynamic_mcp.chat import repository
 from dynamic_mcp.config import Settings
 from dynamic_mcp.credentials.secrets import mask
@@ -20,6 +21,9 @@ from orchestrator.model_client import AnthropicModelClient, ModelClient
 from orchestrator.offline_planner import OfflinePlanner
 from orchestrator.prompts import PromptStore
 from tools import ToolContext, ToolRegistry, default_registry
+
+# The model sees at most this many of a session's latest messages (older ones stay stored).
+MAX_HISTORY_MESSAGES = 200
 
 
 @dataclass
@@ -34,18 +38,13 @@ class ChatRuntime:
 
     @classmethod
     def create(cls, settings: Settings) -> ChatRuntime:
-        model: ModelClient
-        if settings.anthropic_api_key is not None:
-            model = AnthropicModelClient(settings)
-        else:
-            model = OfflinePlanner()
-        try:
-            from catalog.embedders import get_embedder
-        except ImportError:
-            embedder = None
-        else:
-            embedder = get_embedder(settings)
-        return cls(settings, model, default_registry(), PromptStore(settings.prompts_dir), embedder)
+        """Claude when ANTHROPIC_API_KEY is set, otherwise the offline planner."""
+        key = settings.anthropic_api_key
+        model: ModelClient = (
+            AnthropicModelClient(settings) if key and key.get_secret_value() else OfflinePlanner()
+        )
+        return cls(settings, model, default_registry(), PromptStore(settings.prompts_dir),
+                   get_embedder(settings))
 
 
 def get_runtime(app: FastAPI) -> ChatRuntime:
@@ -63,7 +62,11 @@ class SessionTranscript:
 
     async def load(self) -> list[Message]:
         async with self.db.as_user(self.claims) as conn:
-            rows = await repository.all_messages(conn, self.session_id)
+            rows = await repository.recent_messages(conn, self.session_id, MAX_HISTORY_MESSAGES)
+        # a window must open on something the user said, not on a tool_result of a cut pair
+        while rows and (rows[0]["role"] != "user" or any(
+                block.get("type") == "tool_result" for block in rows[0]["content"])):
+            rows.pop(0)
         return merge_roles(rows)
 
     async def append(self, *messages: Message) -> list[dict[str, Any]]:

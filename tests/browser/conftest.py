@@ -81,6 +81,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> It
         # the agents' MCP servers are launched with uvx/fast-agent from the project's venv
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
+    # Agents fetch their MCP servers with npx/uvx into <data>/cache: reuse the machine's caches
+    # so a run does not download them again.
+    cache = workdir / "data" / "cache"
+    cache.mkdir(parents=True)
+    for name, shared in (("npm", Path.home() / ".npm"), ("uv", Path.home() / ".cache" / "uv")):
+        shared.mkdir(parents=True, exist_ok=True)
+        (cache / name).symlink_to(shared, target_is_directory=True)
     log = artifacts / "browser-service.log"
     with log.open("wb") as out:
         # Load the bundled catalog first, as an operator would, so there are servers to find.

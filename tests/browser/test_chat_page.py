@@ -215,6 +215,68 @@ async def test_errors_are_shown_in_words(browser: Browser, live_server: str) -> 
     await page.context.close()
 
 
+async def test_google_sign_in_returns_with_a_supabase_session(
+    browser: Browser, live_server: str
+) -> None:
+    """The redirect back from Google: supabase-js exchanges the PKCE code, the page then calls
+    the API with the Supabase access token. (This server runs locally, so its own CSP does not
+    list the fake Supabase origin: CSP is bypassed here and covered by test_web.py.)"""
+    supabase = "https://project.supabase.test"
+    access = _fake_jwt({"sub": "7d0c4d8e-0000-4000-8000-000000000001", "exp": 4_102_444_800})
+    context = await browser.new_context(base_url=live_server, bypass_csp=True)
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    config = {"mode": "supabase", "supabase_url": supabase, "supabase_anon_key": "anon-key"}
+    bearer: list[str | None] = []
+
+    async def fulfill_json(route: Route, body: object) -> None:
+        await route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    async def supabase_routes(route: Route) -> None:
+        url = route.request.url
+        if "/auth/v1/authorize" in url:  # Google consent happens here; come straight back
+            await route.fulfill(status=302, headers={"Location": f"{live_server}/app/?code=c0de"})
+        elif "/auth/v1/token" in url:
+            assert json.loads(route.request.post_data or "{}").get("code_verifier")
+            await fulfill_json(route, {
+                "access_token": access, "token_type": "bearer", "expires_in": 3600,
+                "expires_at": 4_102_444_800, "refresh_token": "r1",
+                "user": {"id": "7d0c4d8e-0000-4000-8000-000000000001", "aud": "authenticated",
+                         "email": "ada@example.com", "app_metadata": {}, "user_metadata": {},
+                         "created_at": "2026-01-01T00:00:00Z"},
+            })
+        else:
+            await fulfill_json(route, {})
+
+    async def me(route: Route) -> None:
+        bearer.append(route.request.headers.get("authorization"))
+        await fulfill_json(route, {"id": "7d0c4d8e-0000-4000-8000-000000000001",
+                                   "email": "ada@example.com", "name": "Ada", "avatar_url": None})
+
+    async def history(route: Route) -> None:
+        await fulfill_json(route, {"items": [], "next_cursor": None})
+
+    await page.route("**/api/auth/config", lambda route: fulfill_json(route, config))
+    await page.route("**/api/me", me)
+    await page.route("**/api/chat/history*", history)
+    await page.route(f"{supabase}/**", supabase_routes)
+    await page.goto("/app/")
+    await page.get_by_role("button", name="Sign in with Google").click()
+    await expect(page.locator("#account-name")).to_have_text("Ada")
+    assert bearer and bearer[-1] == f"Bearer {access}"
+    assert "code=" not in page.url  # supabase-js cleans the URL after the exchange
+    await context.close()
+
+
+def _fake_jwt(claims: dict[str, object]) -> str:
+    import base64
+
+    def part(value: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'ES256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
 def _session(session_id: str, title: str) -> dict[str, object]:
     when = "2026-01-01T00:00:00+00:00"
     return {"id": session_id, "title": title, "created_at": when, "updated_at": when,

@@ -1,1 +1,0 @@
-../clients/js/dynamic-mcp-client.js
