@@ -72,7 +72,6 @@ class Settings(BaseSettings):
     # --- credentials -------------------------------------------------------------------------
     credentials_key: SecretStr | None = None
     # At start-up, prove the key ring decrypts what the database holds (refuse to start if not).
-    credentials_verify_on_startup: bool = True
 
     # --- agents (fast-agent) -----------------------------------------------------------------
     agent_default_model: str = "anthropic.claude-sonnet-4-6"

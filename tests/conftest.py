@@ -24,9 +24,6 @@ for _name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "DATABASE_URL", "SUPABASE_U
 # same credentials key ring (a per-data-dir key file would make their ciphertexts unreadable to
 # each other). Tests of the key file itself pass ``credentials_key=None``.
 os.environ["CREDENTIALS_KEY"] = "tests:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
-# The shared test database holds deliberately fake ciphertexts (RLS tests), so apps built by
-# tests skip the start-up key check; tests/test_credentials_keys.py turns it on to test it.
-os.environ["CREDENTIALS_VERIFY_ON_STARTUP"] = "false"
 
 
 @dataclass

@@ -84,12 +84,9 @@ async def test_app_refuses_to_start_with_a_wrong_or_lost_key(database, make_user
     wrong = make_settings(
         tmp_path / "a",
         credentials_key=format_key_entry(generate_key(), "new"),
-        credentials_verify_on_startup=True,
     )
     # no key in the environment and a fresh data dir: a new key file would be made
-    lost_key_file = make_settings(
-        tmp_path / "b", credentials_key=None, credentials_verify_on_startup=True
-    )
+    lost_key_file = make_settings(tmp_path / "b", credentials_key=None)
     for settings in (wrong, lost_key_file):
         app = create_app(settings, database=database)
         with pytest.raises(CredentialsKeyError, match="CREDENTIALS_KEY"):

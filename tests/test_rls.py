@@ -1,17 +1,26 @@
 """Row level security, exercised as the `authenticated` role with real claims."""
 
 import json
+import os
 import uuid
 
 import asyncpg
 import pytest
 
+from dynamic_mcp.credentials.vault import Vault, parse_key_ring
 from dynamic_mcp.errors import AppError
+
+
+def _sealed(user_id: str, server: str, name: str):
+    """A real ciphertext under the test key ring, so the start-up key check accepts the row."""
+    vault = Vault(parse_key_ring(os.environ["CREDENTIALS_KEY"]))
+    return vault.encrypt((user_id, server, name), "seed-value")
 
 
 async def _seed(database, user):
     """One row of each user table, owned by ``user``; returns their ids."""
     uid = uuid.UUID(user.id)
+    sealed = _sealed(user.id, "github", "GITHUB_TOKEN")
     async with database.service() as conn:
         session_id = await conn.fetchval(
             "insert into sessions (user_id, title) values ($1, 'seed') returning id", uid)
@@ -20,7 +29,8 @@ async def _seed(database, user):
             "values ($1, $2, 'user', $3) returning id", session_id, uid, [{"type": "text", "text": "hi"}])
         credential_id = await conn.fetchval(
             "insert into user_credentials (user_id, server_slug, env_name, ciphertext, nonce, key_id) "
-            "values ($1, 'github', 'GITHUB_TOKEN', '\\x00'::bytea, '\\x00'::bytea, 'k1') returning id", uid)
+            "values ($1, 'github', 'GITHUB_TOKEN', $2, $3, $4) returning id",
+            uid, sealed.ciphertext, sealed.nonce, sealed.key_id)
         agent_id = await conn.fetchval(
             "insert into agents (user_id, session_id, name) values ($1, $2, 'seed-agent') returning id",
             uid, session_id)

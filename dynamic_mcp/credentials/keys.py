@@ -26,9 +26,8 @@ async def check_credentials_key(db: Database, settings: Settings) -> Vault:
     refuses to start instead of losing access to stored credentials.
     """
     vault = Vault(load_key_ring(settings))
-    if settings.credentials_verify_on_startup:
-        async with db.service() as conn:
-            await verify_key_ring(conn, vault)
+    async with db.service() as conn:
+        await verify_key_ring(conn, vault)
     install_vault(vault)
     log.info(
         "credentials key ring ok: active key %s, %d key(s)", vault.active_key_id, len(vault.key_ids)
