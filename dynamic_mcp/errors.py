@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,52 @@ _STATUS_CODES = {
     503: "service_unavailable",
     504: "gateway_timeout",
 }
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(description="A stable machine-readable code, e.g. `not_found`.")
+    message: str = Field(description="What went wrong, in words for a person.")
+    details: Any = Field(default=None, description="Extra structured context, or null.")
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error response."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"error": {"code": "not_found", "message": "Session not found.", "details": None}}
+    ]})
+
+    error: ErrorInfo
+
+
+_DESCRIPTIONS = {
+    400: "Bad request (e.g. an invalid pagination cursor)",
+    401: "Missing, invalid or expired bearer token",
+    403: "Not allowed in this server's configuration",
+    404: "Not found, or not yours",
+    409: "Conflict with the current state (e.g. missing credentials, agent not running)",
+    413: "Request body too large",
+    422: "Invalid request: `details` lists each problem's location and reason",
+    429: "Rate limited: retry after the `Retry-After` header's seconds",
+    500: "Unexpected server error",
+    502: "An upstream service (model, identity provider, agent) failed",
+    503: "An upstream service is busy or unavailable; try again",
+    504: "An upstream service did not answer in time",
+}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying",
+                                "schema": {"type": "integer"}}}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for the error statuses a route can return (``ErrorResponse``)."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {"model": ErrorResponse,
+                                 "description": _DESCRIPTIONS.get(status, "Error")}
+        if status == 429:
+            entry["headers"] = _RETRY_AFTER
+        responses[status] = entry
+    return responses
 
 
 class AppError(Exception):

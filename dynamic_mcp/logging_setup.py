@@ -12,9 +12,25 @@ user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
 
 class _ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
-        record.user_id = user_id_var.get()
+        # an explicit ``extra`` (the access line passes both) wins over the context
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id_var.get()
+        if getattr(record, "user_id", None) is None:
+            record.user_id = user_id_var.get()
         return True
+
+
+class DevFormatter(logging.Formatter):
+    """Readable development lines: ``time level logger [request_id user=user_id] message``."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s [%(context)s] %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        request_id = getattr(record, "request_id", None) or "-"
+        user_id = getattr(record, "user_id", None)
+        record.context = f"{request_id} user={user_id}" if user_id else request_id
+        return super().format(record)
 
 
 class JsonFormatter(logging.Formatter):
@@ -44,9 +60,7 @@ def configure_logging(level: str, json_lines: bool) -> None:
     if json_lines:
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s")
-        )
+        handler.setFormatter(DevFormatter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_dynamic_mcp", False)]:
         root.removeHandler(old)

@@ -8,13 +8,13 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dynamic_mcp.errors import error_body
-from dynamic_mcp.logging_setup import request_id_var
+from dynamic_mcp.logging_setup import request_id_var, user_id_var
 
 log = logging.getLogger("dynamic_mcp.access")
 
 
 class RequestIdMiddleware:
-    """Give every request an id (``X-Request-ID``, kept if the caller sent a sane one) and log it."""
+    """Give every request an id (``X-Request-ID``, kept when the caller's is sane); log it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -24,8 +24,10 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        sane = 0 < len(incoming) <= 64 and incoming.isprintable()
+        request_id = incoming if sane else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        user_token = user_id_var.set(None)  # set by UserContextMiddleware once verified
         started = time.perf_counter()
         status = 500
 
@@ -40,19 +42,38 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            latency_ms = round((time.perf_counter() - started) * 1000, 2)
+            route = route_template(scope)
+            user_id = scope.get("state", {}).get("user_id") or user_id_var.get()
             log.info(
-                "%s %s %s",
+                "%s %s %s %.1fms",
                 scope["method"],
-                scope["path"],
+                route,
                 status,
+                latency_ms,
                 extra={
-                    "route": scope["path"],
+                    "request_id": request_id,
+                    "user_id": user_id,
+                    "route": route,
+                    "path": scope["path"],
                     "method": scope["method"],
                     "status": status,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "latency_ms": latency_ms,
                 },
             )
+            user_id_var.reset(user_token)
             request_id_var.reset(token)
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (``/api/sessions/{session_id}/messages``), else ``-``.
+
+    The router stores the matched route in ``scope["route"]``; logging the template rather than
+    the raw path keeps ids out of the route field and its values few enough to aggregate.
+    """
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) and path else "-"
 
 
 class BodySizeLimitMiddleware:
@@ -101,7 +122,10 @@ class BodySizeLimitMiddleware:
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,18 @@ from dynamic_mcp.config import Settings
 from dynamic_mcp.errors import AppError
 
 OnText = Callable[[str], Awaitable[None]]
+
+log = logging.getLogger(__name__)
+
+# The Anthropic usage counters logged per model call and per chat turn (0 when absent).
+USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens",
+                "cache_creation_input_tokens")
+
+
+def usage_counts(usage: dict[str, Any] | None) -> dict[str, int]:
+    """The token counters of an Anthropic ``usage`` object, missing or null ones as 0."""
+    usage = usage or {}
+    return {name: int(usage.get(name) or 0) for name in USAGE_FIELDS}
 
 
 @dataclass
@@ -203,4 +216,8 @@ class AnthropicModelClient:
         content = [block.model_dump(mode="json", exclude_none=True) for block in message.content]
         for block in content:  # keep only what the API accepts back in history
             block.pop("citations", None)
-        return ModelResponse(content, message.stop_reason, message.usage.model_dump(mode="json"))
+        usage = message.usage.model_dump(mode="json")
+        log.info("model call: %s stop=%s", self.settings.anthropic_model, message.stop_reason,
+                 extra={"model": self.settings.anthropic_model, "stop_reason": message.stop_reason,
+                        **usage_counts(usage)})
+        return ModelResponse(content, message.stop_reason, usage)

@@ -19,6 +19,8 @@ from orchestrator.model_client import ModelResponse, OnText
 _CONTINUE = re.compile(
     r"^\W*(done|ok(ay)?|yes|ready|continue|go( ahead)?|build( it)?|added|saved|i('ve| have) "
     r"(added|saved|entered|provided)|try again|check( again)?|next)\b", re.IGNORECASE)
+_START = re.compile(r"^\W*(please\s+)?(start|run|launch)( it| the agent| my agent)?\W*$",
+                    re.IGNORECASE)
 # A server is picked for a need only when the query's meaning matched it (vector similarity),
 # not a lone keyword hit; measured on the dev set with the local MiniLM embedder.
 MIN_SIMILARITY = 0.25
@@ -57,6 +59,17 @@ def _last_selection(messages: list[dict[str, Any]]) -> list[str] | None:
     return None
 
 
+def _last_agent_id(messages: list[dict[str, Any]]) -> str | None:
+    """The agent built most recently in this conversation, from build_agent_config's result."""
+    for message in reversed(messages):
+        for block in reversed(message["content"]):
+            if block.get("type") == "tool_result" and not block.get("is_error"):
+                result = _loads(block.get("content"))
+                if isinstance(result, dict) and result.get("agent_id") and "files" in result:
+                    return str(result["agent_id"])
+    return None
+
+
 def _first_request(messages: list[dict[str, Any]]) -> str:
     for message in messages:
         for block in message["content"]:
@@ -82,6 +95,9 @@ def plan(messages: list[dict[str, Any]]) -> ModelResponse:
     """The next assistant message for this conversation."""
     last = messages[-1]["content"][-1]
     if last.get("type") == "text":
+        agent_id = _last_agent_id(messages)
+        if agent_id and _START.match(last["text"]):
+            return _call("create_fast_agent", {"agent_id": agent_id}, "Starting the agent.")
         selection = _last_selection(messages)
         if selection and _CONTINUE.match(last["text"]):
             return _call("request_credentials", {"servers": selection},
@@ -122,7 +138,11 @@ def plan(messages: list[dict[str, Any]]) -> ModelResponse:
     if name == "build_agent_config":
         agent = result.get("agent_id") if isinstance(result, dict) else None
         return _text(f"The agent configuration is ready{f' (agent {agent})' if agent else ''}. "
-                     "You can download it or start the agent.")
+                     "You can download it, or say \"start\" to run the agent.")
+    if name == "create_fast_agent":
+        tools = [t for server in result.get("servers", []) for t in server.get("tools", [])]
+        return _text(f"The agent is {result.get('status')} with {len(tools)} tools: "
+                     f"{', '.join(tools) or 'none'}. Message it from the agent panel.")
     return _text("Done.")
 
 

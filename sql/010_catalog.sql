@@ -78,16 +78,54 @@ grant select on public.mcp_servers, public.mcp_server_embeddings to anon, authen
 grant select, insert, update, delete on public.mcp_servers, public.mcp_server_embeddings
   to service_role;
 
+
+-- How many live servers' documents hold each word, refreshed by the loader. In a large catalog
+-- a word found in hundreds of documents ("manage", "data") says little and makes the text
+-- side rank thousands of rows, so the text query leaves it out (IDF-like pruning).
+create table public.mcp_search_terms (
+  lexeme text primary key,
+  ndoc int not null
+);
+alter table public.mcp_search_terms enable row level security;
+create policy mcp_search_terms_read on public.mcp_search_terms for select to anon, authenticated
+  using (true);
+create policy mcp_search_terms_write on public.mcp_search_terms for all to service_role
+  using (true) with check (true);
+grant select on public.mcp_search_terms to anon, authenticated;
+grant select, insert, update, delete on public.mcp_search_terms to service_role;
+
+create or replace function public.refresh_catalog_search_terms()
+returns void
+language sql
+set search_path = public, extensions
+as $$
+  delete from public.mcp_search_terms;
+  insert into public.mcp_search_terms (lexeme, ndoc)
+    select word, ndoc
+      from ts_stat('select search_tsv from public.mcp_servers where retired_at is null');
+  insert into public.mcp_search_terms (lexeme, ndoc)  -- '' holds the number of live servers
+    select '', count(*) from public.mcp_servers where retired_at is null;
+$$;
+revoke execute on function public.refresh_catalog_search_terms() from public;
+grant execute on function public.refresh_catalog_search_terms() to service_role;
+
 -- OR-query of the request's stemmed words: a workflow request never contains every word of a
 -- server's document, so websearch_to_tsquery's AND semantics would match almost nothing.
+-- In catalogs of over 2,000 servers, words held by more than 2% of them are left out; smaller
+-- catalogs keep every word (measured: pruning there loses recall, e.g. "files" → filesystem).
 create or replace function public.catalog_or_tsquery(query_text text)
 returns tsquery
-language sql immutable parallel safe
+language sql stable parallel safe
 set search_path = public, extensions
 as $$
   select coalesce(
-    (select to_tsquery('simple', string_agg(quote_literal(lexeme), ' | '))
-       from unnest(tsvector_to_array(to_tsvector('english', coalesce(query_text, '')))) as lexeme),
+    (select to_tsquery('simple', string_agg(quote_literal(q.lexeme), ' | '))
+       from unnest(tsvector_to_array(to_tsvector('english', coalesce(query_text, ''))))
+            as q(lexeme)
+      where coalesce((select t.ndoc from public.mcp_search_terms t where t.lexeme = q.lexeme), 0)
+            <= (select case when t.ndoc > 2000 then t.ndoc * 0.02 else 'Infinity'::float end
+                  from public.mcp_search_terms t where t.lexeme = '')
+         or not exists (select 1 from public.mcp_search_terms t where t.lexeme = '')),
     ''::tsquery)
 $$;
 
@@ -147,12 +185,14 @@ begin
         from semantic s
         join public.mcp_servers m on m.id = s.server_id and m.retired_at is null
     ),
+    q as materialized (  -- computed once, not per row
+      select public.catalog_or_tsquery($1) as query, public.catalog_name_tsquery($1) as names
+    ),
     full_text as (
       select m.id as server_id, (m.name_tsv @@ q.names) as name_hit,
              row_number() over (order by (m.name_tsv @@ q.names) desc,
                                          ts_rank_cd(m.search_tsv, q.query, 1) desc, m.id) as rank_ix
-        from public.mcp_servers m, (select public.catalog_or_tsquery($1) as query,
-                                                  public.catalog_name_tsquery($1) as names) q
+        from public.mcp_servers m, q
        where m.retired_at is null and (m.search_tsv @@ q.query or m.name_tsv @@ q.names)
        order by rank_ix
        limit $5
@@ -180,6 +220,7 @@ begin
         full_text_weight, semantic_weight, name_weight;
 end
 $$;
+
 
 revoke execute on function public.search_mcp_servers(text, extensions.vector, text, int, int, int, float, float, float) from public;
 grant execute on function public.search_mcp_servers(text, extensions.vector, text, int, int, int, float, float, float)

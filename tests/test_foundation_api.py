@@ -70,3 +70,32 @@ async def test_stopped_database_reports_not_ready(tmp_path):
                 assert health.status_code == 200 and health.json()["database"] == "unavailable"
     finally:
         await database.pool.close()
+
+
+async def test_malformed_json_is_a_422_in_the_error_shape(client, make_user):
+    user = await make_user()
+    response = await client.post("/api/chat", content=b'{"message": "hi"', headers={
+        **user.headers, "content-type": "application/json"})
+    assert assert_error_shape(response, 422)["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("body", [
+    {"message": 42},
+    {"message": ["a list"]},
+    {"message": "hi", "session_id": "not-a-uuid"},
+    {},
+])
+async def test_wrong_types_are_422_naming_the_field(client, make_user, body):
+    user = await make_user()
+    response = await client.post("/api/chat", json=body, headers=user.headers)
+    error = assert_error_shape(response, 422)
+    assert error["details"] and all("loc" in d for d in error["details"])
+
+
+async def test_validation_errors_never_echo_the_input(client, make_user):
+    user = await make_user()
+    secret = "ghp_" + "A" * 36
+    response = await client.post("/api/chat", json={"message": "hi", "session_id": secret},
+                                  headers=user.headers)
+    assert_error_shape(response, 422)
+    assert secret not in response.text

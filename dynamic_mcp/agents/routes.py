@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 from dynamic_mcp.agents import service
 from dynamic_mcp.agents.supervisor import Supervisor, get_supervisor
 from dynamic_mcp.api.deps import DB, AppSettings, CurrentUser
+from dynamic_mcp.errors import error_responses
 
-router = APIRouter(prefix="/api/agents", tags=["agents"])
+router = APIRouter(prefix="/api/agents", tags=["agents"], responses=error_responses(401, 500))
 
 
 class CreateAgentRequest(BaseModel):
@@ -35,12 +36,13 @@ def _supervisor(request: Request, settings: Any) -> Supervisor:
     return getattr(request.app.state, "agent_supervisor", None) or get_supervisor(settings)
 
 
-@router.get("")
+@router.get("", summary="List your agents")
 async def list_agents(user: CurrentUser, db: DB) -> dict[str, Any]:
     return {"items": await service.list_agents(db, user)}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, summary="Build an agent config from catalog servers",
+             responses=error_responses(400, 404, 409, 413, 422))
 async def create_agent(
     body: CreateAgentRequest, user: CurrentUser, db: DB, settings: AppSettings
 ) -> dict[str, Any]:
@@ -49,26 +51,29 @@ async def create_agent(
     )
 
 
-@router.get("/{agent_id}")
+@router.get("/{agent_id}", summary="An agent", responses=error_responses(404, 422))
 async def get_agent(agent_id: str, user: CurrentUser, db: DB) -> dict[str, Any]:
     return await service.get_agent(db, user, agent_id)
 
 
-@router.post("/{agent_id}/start")
+@router.post("/{agent_id}/start", summary="Start an agent",
+             responses=error_responses(404, 409, 422, 429, 502, 504))
 async def start_agent(
     agent_id: str, request: Request, user: CurrentUser, db: DB, settings: AppSettings
 ) -> dict[str, Any]:
     return await service.start_agent(db, _supervisor(request, settings), user, agent_id)
 
 
-@router.post("/{agent_id}/stop")
+@router.post("/{agent_id}/stop", summary="Stop an agent",
+             responses=error_responses(404, 409, 422, 502, 504))
 async def stop_agent(
     agent_id: str, request: Request, user: CurrentUser, db: DB, settings: AppSettings
 ) -> dict[str, Any]:
     return await service.stop_agent(db, _supervisor(request, settings), user, agent_id)
 
 
-@router.post("/{agent_id}/messages")
+@router.post("/{agent_id}/messages", summary="Message a running agent",
+             responses=error_responses(404, 409, 413, 422, 429, 502, 504))
 async def send_message(
     agent_id: str,
     body: MessageRequest,
@@ -83,7 +88,16 @@ async def send_message(
     return MessageResponse(reply=reply)
 
 
-@router.get("/{agent_id}/config", response_model=None)
+@router.get(
+    "/{agent_id}/config",
+    response_model=None,
+    summary="Download an agent's fast-agent config (JSON files, or a zip)",
+    responses={
+        200: {"description": "`{files: {path: text}}`, or a zip with `format=zip`",
+              "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+        **error_responses(404, 409, 422),
+    },
+)
 async def agent_config(
     agent_id: str,
     user: CurrentUser,

@@ -4,18 +4,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from dynamic_mcp.api.deps import DB, AppSettings, CurrentUser
 from dynamic_mcp.auth import local_sessions, supabase
 from dynamic_mcp.auth.models import AuthConfig, TokenResponse, UserOut
 from dynamic_mcp.auth.verify import bearer_scheme
-from dynamic_mcp.errors import AppError
+from dynamic_mcp.errors import AppError, error_responses
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], responses=error_responses(500))
 
 
 class LocalSignIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"email": "ada@localhost", "name": "Ada"}, {}
+    ]})
+
     # Loose on purpose: local addresses such as ``me@localhost`` are fine for a local account.
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     name: str | None = Field(default=None, max_length=200)
@@ -31,7 +35,7 @@ class RefreshRequest(BaseModel):
     refresh_token: str = Field(min_length=1, max_length=1024)
 
 
-@router.get("/api/auth/config")
+@router.get("/api/auth/config", summary="How to sign in here")
 async def auth_config(settings: AppSettings) -> AuthConfig:
     """How a client signs in here: locally, or with Google through Supabase."""
     if not settings.supabase_enabled:
@@ -40,7 +44,8 @@ async def auth_config(settings: AppSettings) -> AuthConfig:
     return AuthConfig(mode="supabase", supabase_url=settings.supabase_url, supabase_anon_key=key)
 
 
-@router.post("/api/auth/local")
+@router.post("/api/auth/local", summary="Sign in locally (embedded mode)",
+             responses=error_responses(403, 413, 422))
 async def sign_in_local(body: LocalSignIn, db: DB, settings: AppSettings) -> TokenResponse:
     """Embedded default only: sign in as a local user (created on first use)."""
     if settings.supabase_enabled:
@@ -52,7 +57,8 @@ async def sign_in_local(body: LocalSignIn, db: DB, settings: AppSettings) -> Tok
     return await local_sessions.sign_in_local(db, settings, body.email, body.name)
 
 
-@router.post("/api/auth/google")
+@router.post("/api/auth/google", summary="Sign in with a Google ID token (Supabase mode)",
+             responses=error_responses(400, 401, 403, 413, 422, 429, 502, 503))
 async def sign_in_google(body: GoogleSignIn, settings: AppSettings) -> TokenResponse:
     """Exchange a Google ID token (and its raw nonce) for a Supabase session."""
     if not settings.supabase_enabled:
@@ -67,7 +73,8 @@ async def sign_in_google(body: GoogleSignIn, settings: AppSettings) -> TokenResp
     )
 
 
-@router.post("/api/auth/refresh")
+@router.post("/api/auth/refresh", summary="Rotate a refresh token",
+             responses=error_responses(400, 401, 413, 422, 429, 502, 503))
 async def refresh(body: RefreshRequest, db: DB, settings: AppSettings) -> TokenResponse:
     """Rotate a refresh token: the old one is spent, a new pair is returned."""
     if settings.supabase_enabled:
@@ -75,7 +82,8 @@ async def refresh(body: RefreshRequest, db: DB, settings: AppSettings) -> TokenR
     return await local_sessions.refresh_local(db, settings, body.refresh_token)
 
 
-@router.post("/api/auth/logout", status_code=204)
+@router.post("/api/auth/logout", status_code=204, summary="Sign out everywhere",
+             responses=error_responses(401, 502, 503))
 async def logout(
     user: CurrentUser,
     db: DB,
@@ -91,7 +99,7 @@ async def logout(
     return Response(status_code=204)
 
 
-@router.get("/api/me")
+@router.get("/api/me", summary="The signed-in user", responses=error_responses(401))
 async def me(user: CurrentUser) -> UserOut:
     """The signed-in user's profile (from the verified token)."""
     return UserOut(id=user.id, email=user.email, name=user.name, avatar_url=user.avatar_url)

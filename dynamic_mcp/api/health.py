@@ -21,7 +21,8 @@ class Health(BaseModel):
 async def health(db: DB) -> Health:
     """Name, version and whether the database answers. Always 200 while the process runs."""
     reachable = await db.ping()
-    return Health(service="dynamic-mcp", version=__version__, database="ok" if reachable else "unavailable")
+    database = "ok" if reachable else "unavailable"
+    return Health(service="dynamic-mcp", version=__version__, database=database)
 
 
 @router.get("/healthz", summary="Liveness")

@@ -11,18 +11,23 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from dynamic_mcp.api.deps import DB, CurrentUser
 from dynamic_mcp.chat import service
-from dynamic_mcp.errors import AppError
+from dynamic_mcp.errors import AppError, error_responses
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(tags=["chat"], responses=error_responses(401, 500))
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 class ChatRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"message": "Every morning, summarise new GitHub issues and post them to Slack."},
+        {"session_id": "2f1c7a52-8d0e-4c36-9a57-1f9e3b5b8d21", "message": "Use the team channel."},
+    ]})
+
     session_id: UUID | None = None
     message: str = Field(min_length=1, max_length=20_000)
 
@@ -54,7 +59,17 @@ async def _stream_turn(
         turn.cancel()  # the client went away: stop the turn (stored history stays consistent)
 
 
-@router.post("/api/chat")
+@router.post(
+    "/api/chat",
+    summary="Send a chat message (JSON, or SSE with Accept: text/event-stream)",
+    responses={
+        200: {"description": "The turn's reply; with `Accept: text/event-stream`, a stream of "
+                             "`session`, `text_delta`, `tool_start`, `tool_end`, `ui`, then "
+                             "`done` or `error` events",
+              "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **error_responses(404, 413, 422, 429, 502, 503),
+    },
+)
 async def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -> Any:
     runtime = service.get_runtime(request.app)
     session_id = await service.open_turn(db, user, body.session_id, body.message)
@@ -67,19 +82,22 @@ async def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -
     return await service.run_chat_turn(runtime, db, user, session_id)
 
 
-@router.get("/api/chat/history")
+@router.get("/api/chat/history", summary="List chat sessions, newest first",
+             responses=error_responses(400, 422))
 async def chat_history(user: CurrentUser, db: DB, limit: Limit = 20,
                        cursor: str | None = None) -> Any:
     return await service.history(db, user, limit, cursor)
 
 
-@router.get("/api/sessions/{session_id}/messages")
+@router.get("/api/sessions/{session_id}/messages", summary="A session's messages",
+             responses=error_responses(400, 404, 422))
 async def session_messages(session_id: UUID, user: CurrentUser, db: DB, limit: Limit = 50,
                            cursor: str | None = None) -> Any:
     return await service.session_messages(db, user, session_id, limit, cursor)
 
 
-@router.delete("/api/sessions/{session_id}", status_code=204)
+@router.delete("/api/sessions/{session_id}", status_code=204, summary="Delete a session",
+                responses=error_responses(404, 422))
 async def delete_session(session_id: UUID, user: CurrentUser, db: DB) -> Response:
     await service.delete_session(db, user, session_id)
     return Response(status_code=204)

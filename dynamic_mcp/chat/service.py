@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -17,10 +18,18 @@ from dynamic_mcp.db.database import Database
 from dynamic_mcp.errors import AppError
 from orchestrator.events import OnEvent, ignore_event
 from orchestrator.loop import Message, run_turn
-from orchestrator.model_client import AnthropicModelClient, ModelClient
+from orchestrator.model_client import (
+    AnthropicModelClient,
+    ModelClient,
+    ModelResponse,
+    OnText,
+    usage_counts,
+)
 from orchestrator.offline_planner import OfflinePlanner
 from orchestrator.prompts import PromptStore
 from tools import ToolContext, ToolRegistry, default_registry
+
+log = logging.getLogger(__name__)
 
 # The model sees at most this many of a session's latest messages (older ones stay stored).
 MAX_HISTORY_MESSAGES = 200
@@ -75,6 +84,27 @@ class SessionTranscript:
             return await repository.add_messages(conn, self.session_id, list(messages))
 
 
+@dataclass
+class UsageMeter:
+    """A ``ModelClient`` wrapper summing the token usage of a turn's model calls."""
+
+    model: ModelClient
+    calls: int = 0
+    totals: dict[str, int] = field(default_factory=lambda: usage_counts(None))
+
+    async def respond(self, *, system: list[dict[str, Any]], messages: list[dict[str, Any]],
+                      tools: list[dict[str, Any]], on_text: OnText | None = None) -> ModelResponse:
+        response = await self.model.respond(system=system, messages=messages, tools=tools,
+                                            on_text=on_text)
+        self.calls += 1
+        for name, count in usage_counts(response.usage).items():
+            self.totals[name] += count
+        return response
+
+    async def aclose(self) -> None:
+        await self.model.aclose()
+
+
 def merge_roles(rows: list[dict[str, Any]]) -> list[Message]:
     """Join consecutive messages of one role (a turn that failed leaves two user messages)."""
     merged: list[Message] = []
@@ -114,11 +144,22 @@ async def run_chat_turn(
     """Run the model/tool loop for a session whose last message is the user's; shape the reply."""
     ctx = ToolContext(user=user, session_id=str(session_id), db=db, settings=runtime.settings,
                       embedder=runtime.embedder)
-    result = await run_turn(
-        model=runtime.model, registry=runtime.registry, prompts=runtime.prompts, ctx=ctx,
-        transcript=SessionTranscript(db, user.claims, session_id),
-        max_turns=runtime.settings.chat_max_turns, on_event=on_event,
-    )
+    meter = UsageMeter(runtime.model)
+    outcome = "error"
+    try:
+        result = await run_turn(
+            model=meter, registry=runtime.registry, prompts=runtime.prompts, ctx=ctx,
+            transcript=SessionTranscript(db, user.claims, session_id),
+            max_turns=runtime.settings.chat_max_turns, on_event=on_event,
+        )
+        outcome = "ok"
+    finally:  # failed and cancelled turns cost tokens too
+        model = (runtime.settings.anthropic_model
+                 if isinstance(runtime.model, AnthropicModelClient) else "offline-planner")
+        log.info("chat turn: %s model calls, %s in / %s out tokens (%s)", meter.calls,
+                 meter.totals["input_tokens"], meter.totals["output_tokens"], outcome,
+                 extra={"model": model, "model_calls": meter.calls, "outcome": outcome,
+                        "session_id": str(session_id), **meter.totals})
     return {"session_id": session_id, "reply": result.reply, "message": result.message,
             "tool_calls": result.tool_calls, "events": result.events}
 

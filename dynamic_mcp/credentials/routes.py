@@ -7,16 +7,20 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from dynamic_mcp.api.deps import DB, CurrentUser
 from dynamic_mcp.credentials import repository, service
-from dynamic_mcp.errors import AppError
+from dynamic_mcp.errors import AppError, error_responses
 
-router = APIRouter(tags=["credentials"])
+router = APIRouter(tags=["credentials"], responses=error_responses(401, 500))
 
 
 class CredentialsIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"server": "github", "values": {"GITHUB_PERSONAL_ACCESS_TOKEN": "ghp_your_token_here"}}
+    ]})
+
     server: str = Field(min_length=1, max_length=100)
     # values are checked by the service, so a rejected value is never echoed by a validator
     values: dict[str, Any]
@@ -45,7 +49,12 @@ def _invalid(error: service.InvalidCredential) -> AppError:
     return AppError(422, "invalid_credential", error.message, {"field": error.field})
 
 
-@router.post("/api/sessions/{session_id}/credentials", response_model=CredentialsStatus)
+@router.post(
+    "/api/sessions/{session_id}/credentials",
+    response_model=CredentialsStatus,
+    summary="Submit credentials for a server (never through the chat)",
+    responses=error_responses(404, 413, 422, 429),
+)
 async def submit_credentials(
     session_id: str, body: CredentialsIn, user: CurrentUser, db: DB
 ) -> dict[str, Any]:
@@ -59,13 +68,15 @@ async def submit_credentials(
     return result.as_dict()
 
 
-@router.get("/api/credentials", response_model=CredentialList)
+@router.get("/api/credentials", response_model=CredentialList,
+            summary="List stored credentials (names only)")
 async def list_credentials(user: CurrentUser, db: DB) -> dict[str, Any]:
     async with db.as_user(user.claims) as conn:
         return {"items": await service.list_credentials(conn, user.id)}
 
 
-@router.delete("/api/credentials/{server}/{name}", status_code=204)
+@router.delete("/api/credentials/{server}/{name}", status_code=204,
+               summary="Delete a stored credential", responses=error_responses(404, 422, 429))
 async def delete_credential(server: str, name: str, user: CurrentUser, db: DB) -> Response:
     async with db.as_user(user.claims) as conn:
         if not await service.delete_credential(conn, user.id, server, name):

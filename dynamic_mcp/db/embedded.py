@@ -24,17 +24,20 @@ class EmbeddedPostgres:
 
     async def start(self) -> str:
         """Start the server (or join one already running on the same data) and return its DSN."""
+        server = await asyncio.to_thread(self._start_blocking)
+        self._server = server
+        self.dsn = server.get_uri()
+        log.info("embedded postgres ready at %s", self.pgdata)
+        return self.dsn
+
+    def _start_blocking(self) -> object:
         # pgserver keeps its lock file in the runtime dir; give it one where none is set.
         os.environ.setdefault("XDG_RUNTIME_DIR", str(self.pgdata.parent / "run"))
         Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         import pgserver  # imported late: it is only needed for the embedded mode
 
-        server = await asyncio.to_thread(pgserver.get_server, self.pgdata, cleanup_mode="stop")
-        self._server = server
-        self.dsn = server.get_uri()
-        log.info("embedded postgres ready at %s", self.pgdata)
-        return self.dsn
+        return pgserver.get_server(self.pgdata, cleanup_mode="stop")
 
     async def stop(self) -> None:
         """Stop the server if this process is its last user."""
