@@ -71,8 +71,15 @@ def route_template(scope: Scope) -> str:
     The router stores the matched route in ``scope["route"]``; logging the template rather than
     the raw path keeps ids out of the route field and its values few enough to aggregate.
     """
-    route = scope.get("route")
+    route = scope.get("route")  # set by FastAPI's APIRoute; plain routes and mounts set none
+    if route is None and (endpoint := scope.get("endpoint")) is not None:
+        routes = getattr(getattr(scope.get("app"), "router", None), "routes", [])
+        route = next((r for r in routes if endpoint in (getattr(r, "endpoint", None),
+                                                        getattr(r, "app", None))), None)
     path = getattr(route, "path", None)
+    if route is None and "app_root_path" in scope:  # a mount (the /app page files) matched
+        mounted = str(scope.get("root_path", ""))[len(str(scope["app_root_path"])):]
+        path = f"{mounted}/{{path}}" if mounted else None
     return path if isinstance(path, str) and path else "-"
 
 

@@ -53,6 +53,10 @@ async def test_access_line_has_route_template_user_and_status(
 
     assert (await client.get("/no/such/page")).status_code == 404
     assert _access(caplog, "/no/such/page").route == "-"  # no raw path as a route
+    await client.get("/docs")
+    await client.get("/app/index.html")
+    assert _access(caplog, "/docs").route == "/docs"  # a plain Starlette route
+    assert _access(caplog, "/app/index.html").route == "/app/{path}"  # the page's static mount
 
 
 def test_formatters_carry_the_context() -> None:
