@@ -40,8 +40,13 @@ create table public.mcp_servers (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
-create index mcp_servers_search_tsv_idx on public.mcp_servers using gin (search_tsv);
-create index mcp_servers_name_tsv_idx on public.mcp_servers using gin (name_tsv);
+-- fastupdate off: the catalog is read-mostly, and a GIN pending list (where fastupdate parks
+-- new entries until vacuum merges them) is scanned linearly by every search; right after a
+-- 10k-server load it doubled the search latency.
+create index mcp_servers_search_tsv_idx on public.mcp_servers using gin (search_tsv)
+  with (fastupdate = off);
+create index mcp_servers_name_tsv_idx on public.mcp_servers using gin (name_tsv)
+  with (fastupdate = off);
 create index mcp_servers_live_idx on public.mcp_servers (slug) where retired_at is null;
 
 create table public.mcp_server_embeddings (
@@ -146,8 +151,8 @@ $$;
 --
 -- Performance (measured on 10k synthetic servers, see catalog/README.md):
 -- * The two tsqueries are computed once into variables and passed to the dynamic query as
---   parameters: EXECUTE plans with their values, so the GIN indexes are used (a tsquery from a
---   CTE forced a sequential scan evaluating @@ on every row).
+--   parameters: EXECUTE plans with their values, so the GIN indexes are used (with the
+--   tsquery in a CTE the planner guessed, and often scanned the table running @@ on every row).
 -- * random_page_cost 1.1: the catalog is cached in memory; at 4 the planner preferred a
 --   sequential scan (about 1.8 µs of @@ per row) to a bitmap scan of the GIN indexes.
 -- * ts_rank_cd costs about 1.5 µs per query word per matching row (30 µs for a 14-word
