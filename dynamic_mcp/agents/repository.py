@@ -6,10 +6,11 @@ Functions take a connection: under ``db.as_user`` RLS limits every query to the 
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import asyncpg
+
+from dynamic_mcp.db.ids import as_uuid
 
 _AGENT_COLUMNS = (
     "id, user_id, session_id, name, config, status, error, servers, tools, port, pid,"
@@ -28,14 +29,6 @@ _UPDATABLE = {
 }
 _JSON_COLUMNS = {"config", "servers", "tools", "launch", "credentials"}
 
-
-def as_uuid(value: str | uuid.UUID | None) -> uuid.UUID | None:
-    if value is None or isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _record(row: asyncpg.Record) -> dict[str, Any]:

@@ -5,7 +5,6 @@ and the explicit ``user_id`` conditions keep the same meaning on a service conne
 """
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from dynamic_mcp.credentials.vault import Sealed
+from dynamic_mcp.db.ids import as_uuid
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,6 @@ class StoredCredential:
     created_at: datetime
     updated_at: datetime
 
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _stored(row: asyncpg.Record) -> StoredCredential:
@@ -65,7 +59,7 @@ async def fetch_credentials(
         " from public.user_credentials"
         " where user_id = $1 and ($2::text[] is null or server_slug = any($2::text[]))"
         " order by server_slug, env_name",
-        _uuid(user_id),
+        as_uuid(user_id),
         servers,
     )
     return [_stored(r) for r in rows]
@@ -81,7 +75,7 @@ async def upsert_credential(
         " on conflict (user_id, server_slug, env_name) do update set"
         " ciphertext = excluded.ciphertext, nonce = excluded.nonce,"
         " key_id = excluded.key_id, updated_at = now()",
-        _uuid(user_id),
+        as_uuid(user_id),
         server,
         name,
         sealed.ciphertext,
@@ -94,7 +88,7 @@ async def delete_credential(conn: asyncpg.Connection, user_id: str, server: str,
     deleted = await conn.fetchval(
         "delete from public.user_credentials"
         " where user_id = $1 and server_slug = $2 and env_name = $3 returning 1",
-        _uuid(user_id),
+        as_uuid(user_id),
         server,
         name,
     )
@@ -109,7 +103,7 @@ async def session_context(
     ``lock`` holds the session row until the transaction ends, so two messages of one session
     cannot hand out the same ``[secret:N]``.
     """
-    sid = _uuid(session_id)
+    sid = as_uuid(session_id)
     if sid is None:
         return None
     query = "select context from public.sessions where id = $1" + (" for update" if lock else "")
@@ -126,7 +120,7 @@ async def merge_session_context(
     """Set top-level keys of the session context (other keys are left alone)."""
     await conn.execute(
         "update public.sessions set context = context || $2::jsonb where id = $1",
-        _uuid(session_id),
+        as_uuid(session_id),
         patch,  # the pool's jsonb codec encodes it
     )
 
@@ -137,8 +131,8 @@ async def fetch_pending_secrets(
     rows = await conn.fetch(
         "select ref, ciphertext, nonce, key_id from public.pending_secrets"
         " where user_id = $1 and session_id = $2",
-        _uuid(user_id),
-        _uuid(session_id),
+        as_uuid(user_id),
+        as_uuid(session_id),
     )
     return {r["ref"]: Sealed(bytes(r["ciphertext"]), bytes(r["nonce"]), r["key_id"]) for r in rows}
 
@@ -149,9 +143,9 @@ async def insert_pending_secret(
     await conn.execute(
         "insert into public.pending_secrets (session_id, ref, user_id, ciphertext, nonce, key_id)"
         " values ($1, $2, $3, $4, $5, $6)",
-        _uuid(session_id),
+        as_uuid(session_id),
         ref,
-        _uuid(user_id),
+        as_uuid(user_id),
         sealed.ciphertext,
         sealed.nonce,
         sealed.key_id,
