@@ -20,6 +20,11 @@ COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-project
 # Then the project itself (installed editable, so prompts/, sql/, catalog/ and web/ are read in place).
+COPY core ./core
+COPY auth ./auth
+COPY credentials ./credentials
+COPY agents ./agents
+COPY chat ./chat
 COPY dynamic_mcp ./dynamic_mcp
 COPY orchestrator ./orchestrator
 COPY tools ./tools

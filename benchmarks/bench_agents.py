@@ -26,8 +26,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.db.database import Database  # noqa: E402
 from dynamic_mcp.app import create_app  # noqa: E402
-from dynamic_mcp.db.database import Database  # noqa: E402
 from tests.conftest import create_user, make_settings  # noqa: E402
 from tests.test_agents_api import ECHO, TEST_SERVERS, TIME  # noqa: E402
 

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from catalog.embedders import LocalEmbedder  # noqa: E402
 from catalog.evaluation import isolated_database  # noqa: E402
 from catalog.loader import BUNDLED_DIR, load_catalog  # noqa: E402
-from dynamic_mcp.config import Settings  # noqa: E402
-from dynamic_mcp.db.database import Database  # noqa: E402
+from core.config import Settings  # noqa: E402
+from core.db.database import Database  # noqa: E402
 
 
 class TimedEmbedder(LocalEmbedder):

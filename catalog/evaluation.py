@@ -78,7 +78,7 @@ async def evaluate(
 async def isolated_database(db: Any, settings: Any) -> AsyncIterator[Any]:
     """A throwaway database on the same server, migrated, dropped afterwards: evaluating a
     candidate catalog there leaves the main catalog untouched."""
-    from dynamic_mcp.db.database import Database
+    from core.db.database import Database
 
     name = f"dmcp_eval_{uuid.uuid4().hex[:12]}"
     async with db.pool.acquire() as conn:

@@ -7,22 +7,23 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from agents.service import agents_lifespan
 from catalog.loader import ensure_catalog_loaded
+from chat.service import ChatRuntime
+from core.config import Settings, get_settings
+from core.db.database import Database
+from core.errors import install_error_handlers
+from core.logging_setup import configure_logging
+from credentials.keys import check_credentials_key
+from credentials.log_redaction import install_log_redaction
 from dynamic_mcp import __version__
-from dynamic_mcp.agents import routes as agents_routes
-from dynamic_mcp.agents.service import agents_lifespan
-from dynamic_mcp.api import auth_routes, health
-from dynamic_mcp.chat import routes as chat_routes
-from dynamic_mcp.chat.service import ChatRuntime
-from dynamic_mcp.config import Settings, get_settings
-from dynamic_mcp.credentials import routes as credentials_routes
-from dynamic_mcp.credentials.keys import check_credentials_key
-from dynamic_mcp.credentials.log_redaction import install_log_redaction
-from dynamic_mcp.db.database import Database
-from dynamic_mcp.errors import install_error_handlers
-from dynamic_mcp.logging_setup import configure_logging
-from dynamic_mcp.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from dynamic_mcp.web import install_web
+from dynamic_mcp.api.routes import agents as agents_routes
+from dynamic_mcp.api.routes import auth as auth_routes
+from dynamic_mcp.api.routes import chat as chat_routes
+from dynamic_mcp.api.routes import credentials as credentials_routes
+from dynamic_mcp.api.routes import health
+from dynamic_mcp.middleware import install_web
+from dynamic_mcp.middleware.request import BodySizeLimitMiddleware, RequestIdMiddleware
 
 log = logging.getLogger(__name__)
 

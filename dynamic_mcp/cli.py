@@ -5,7 +5,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from dynamic_mcp.config import get_settings
+from core.config import get_settings
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -26,7 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _migrate_async() -> int:
-    from dynamic_mcp.db.database import Database
+    from core.db.database import Database
 
     settings = get_settings()
     db = await Database.open(settings, migrate=False)
@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=lambda _args: asyncio.run(_migrate_async()))
 
     # Each domain adds its own subcommands.
-    __import__("dynamic_mcp.credentials.cli", fromlist=["register"]).register(commands)
+    __import__("credentials.cli", fromlist=["register"]).register(commands)
     __import__("catalog.cli", fromlist=["register"]).register(commands)
     __import__("dynamic_mcp.eval_cli", fromlist=["register"]).register(commands)
     return parser

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dynamic_mcp.config import Settings, get_settings
+from core.config import Settings, get_settings
 
 
 @dataclass
@@ -36,8 +36,9 @@ class Score:
     errors: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, query: str, gold: list[list[str]], selected: list[str],
-            error: str | None = None) -> None:
+    def add(
+        self, query: str, gold: list[list[str]], selected: list[str], error: str | None = None
+    ) -> None:
         allowed = {slug for group in gold for slug in group}
         covered = [g for g in gold if set(g) & set(selected)]
         wrong = [s for s in selected if s not in allowed]
@@ -49,9 +50,16 @@ class Score:
         self.tasks += 1
         self.succeeded += success
         self.errors += error is not None
-        self.rows.append({"query": query, "selected": selected, "wrong": wrong,
-                          "missed": [g for g in gold if g not in covered], "success": success,
-                          **({"error": error} if error else {})})
+        self.rows.append(
+            {
+                "query": query,
+                "selected": selected,
+                "wrong": wrong,
+                "missed": [g for g in gold if g not in covered],
+                "success": success,
+                **({"error": error} if error else {}),
+            }
+        )
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -73,8 +81,9 @@ def selected_servers(tool_calls: list[dict[str, Any]]) -> list[str]:
 
 
 def load_queries(path: Path) -> list[dict[str, Any]]:
-    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+    items = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     for number, item in enumerate(items, start=1):
         if not isinstance(item.get("query"), str) or not isinstance(item.get("gold_groups"), list):
             raise SystemExit(f"{path}: item {number} needs 'query' and 'gold_groups'")
@@ -87,21 +96,28 @@ class EvalUser:
     def __init__(self) -> None:
         self.id = str(uuid.uuid4())
         self.email = f"eval-{self.id[:8]}@eval.invalid"
-        self.claims = {"sub": self.id, "email": self.email, "role": "authenticated",
-                       "aud": "authenticated"}
+        self.claims = {
+            "sub": self.id,
+            "email": self.email,
+            "role": "authenticated",
+            "aud": "authenticated",
+        }
 
 
 async def run_eval(db: Any, settings: Settings, queries: list[dict[str, Any]]) -> Score:
     """One fresh session per query, each a full chat turn through the loop and the tools."""
-    from dynamic_mcp.chat.service import ChatRuntime, open_turn, run_chat_turn
-    from dynamic_mcp.errors import AppError
+    from chat.service import ChatRuntime, open_turn, run_chat_turn
+    from core.errors import AppError
 
     runtime = ChatRuntime.create(settings)
     user = EvalUser()
     async with db.service() as conn:
-        await conn.execute("insert into auth.users (id, aud, role, email)"
-                           " values ($1, 'authenticated', 'authenticated', $2)",
-                           uuid.UUID(user.id), user.email)
+        await conn.execute(
+            "insert into auth.users (id, aud, role, email)"
+            " values ($1, 'authenticated', 'authenticated', $2)",
+            uuid.UUID(user.id),
+            user.email,
+        )
     score = Score()
     try:
         for item in queries:
@@ -121,7 +137,7 @@ async def run_eval(db: Any, settings: Settings, queries: list[dict[str, Any]]) -
 
 async def _main(args: argparse.Namespace) -> int:
     from catalog.loader import ensure_catalog_loaded
-    from dynamic_mcp.db.database import Database
+    from core.db.database import Database
 
     settings = get_settings()
     queries = load_queries(Path(args.queries))
@@ -138,11 +154,15 @@ async def _main(args: argparse.Namespace) -> int:
     for row in score.rows:
         if not row["success"] or args.verbose:
             mark = "ok  " if row["success"] else "FAIL"
-            print(f"{mark} {row['query'][:70]!r} selected={row['selected']} "
-                  f"missed={row['missed']} wrong={row['wrong']} {row.get('error', '')}")
+            print(
+                f"{mark} {row['query'][:70]!r} selected={row['selected']} "
+                f"missed={row['missed']} wrong={row['wrong']} {row.get('error', '')}"
+            )
     s = score.summary()
-    print(f"model={model} tasks={s['tasks']} precision={s['precision']:.3f} "
-          f"recall={s['recall']:.3f} task_success={s['task_success']:.3f} errors={s['errors']}")
+    print(
+        f"model={model} tasks={s['tasks']} precision={s['precision']:.3f} "
+        f"recall={s['recall']:.3f} task_success={s['task_success']:.3f} errors={s['errors']}"
+    )
     return 0
 
 

@@ -67,11 +67,22 @@ async def run_turn(
     async def call_tool(block: dict[str, Any]) -> dict[str, Any]:
         on_event("tool_start", {"id": block["id"], "name": block["name"], "input": block["input"]})
         outcome = await registry.run(ctx, block["name"], block["input"])
-        on_event("tool_end", {"id": block["id"], "name": block["name"],
-                              "is_error": outcome.is_error, "summary": outcome.summary})
-        return {"type": "tool_result", "tool_use_id": block["id"],
-                "content": outcome.content, "is_error": outcome.is_error,
-                "summary": outcome.summary}
+        on_event(
+            "tool_end",
+            {
+                "id": block["id"],
+                "name": block["name"],
+                "is_error": outcome.is_error,
+                "summary": outcome.summary,
+            },
+        )
+        return {
+            "type": "tool_result",
+            "tool_use_id": block["id"],
+            "content": outcome.content,
+            "is_error": outcome.is_error,
+            "summary": outcome.summary,
+        }
 
     ctx.emit = emit_ui
     messages = await transcript.load()
@@ -80,7 +91,10 @@ async def run_turn(
         response = await model.respond(
             system=system, messages=messages, tools=tools, on_text=on_text
         )
-        assistant = {"role": "assistant", "content": response.content or _text("(no reply)")}
+        assistant: dict[str, Any] = {
+            "role": "assistant",
+            "content": response.content or _text("(no reply)"),
+        }
         tool_uses = [b for b in assistant["content"] if b.get("type") == "tool_use"]
         if not tool_uses:
             [stored] = await transcript.append(assistant)
@@ -88,9 +102,15 @@ async def run_turn(
             return result
         outcomes = await asyncio.gather(*(call_tool(block) for block in tool_uses))
         for block, outcome in zip(tool_uses, outcomes, strict=True):
-            result.tool_calls.append({"id": block["id"], "name": block["name"],
-                                      "input": block["input"], "is_error": outcome["is_error"],
-                                      "summary": outcome.pop("summary")})
+            result.tool_calls.append(
+                {
+                    "id": block["id"],
+                    "name": block["name"],
+                    "input": block["input"],
+                    "is_error": outcome["is_error"],
+                    "summary": outcome.pop("summary"),
+                }
+            )
         tool_results = {"role": "user", "content": outcomes}
         await transcript.append(assistant, tool_results)
         messages += [assistant, tool_results]

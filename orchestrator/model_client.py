@@ -28,16 +28,20 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from dynamic_mcp.config import Settings
-from dynamic_mcp.errors import AppError
+from core.config import Settings
+from core.errors import AppError
 
 OnText = Callable[[str], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 
 # The Anthropic usage counters logged per model call and per chat turn (0 when absent).
-USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens",
-                "cache_creation_input_tokens")
+USAGE_FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+)
 
 
 def usage_counts(usage: dict[str, Any] | None) -> dict[str, int]:
@@ -122,8 +126,9 @@ def failure_to_app_error(error: BaseException) -> AppError:
     if isinstance(error, anthropic.APIConnectionError):
         return AppError(502, "model_unreachable", "Could not reach the model; try again shortly.")
     if isinstance(error, ModelStreamError):
-        return AppError(502, "model_stream_broken",
-                        "The model's answer was cut off; try again shortly.")
+        return AppError(
+            502, "model_stream_broken", "The model's answer was cut off; try again shortly."
+        )
     return AppError(
         502, "model_error", f"The model request failed (status {status}); try again shortly."
     )
@@ -217,7 +222,14 @@ class AnthropicModelClient:
         for block in content:  # keep only what the API accepts back in history
             block.pop("citations", None)
         usage = message.usage.model_dump(mode="json")
-        log.info("model call: %s stop=%s", self.settings.anthropic_model, message.stop_reason,
-                 extra={"model": self.settings.anthropic_model, "stop_reason": message.stop_reason,
-                        **usage_counts(usage)})
+        log.info(
+            "model call: %s stop=%s",
+            self.settings.anthropic_model,
+            message.stop_reason,
+            extra={
+                "model": self.settings.anthropic_model,
+                "stop_reason": message.stop_reason,
+                **usage_counts(usage),
+            },
+        )
         return ModelResponse(content, message.stop_reason, usage)

@@ -18,9 +18,12 @@ from orchestrator.model_client import ModelResponse, OnText
 
 _CONTINUE = re.compile(
     r"^\W*(done|ok(ay)?|yes|ready|continue|go( ahead)?|build( it)?|added|saved|i('ve| have) "
-    r"(added|saved|entered|provided)|try again|check( again)?|next)\b", re.IGNORECASE)
-_START = re.compile(r"^\W*(please\s+)?(start|run|launch)( it| the agent| my agent)?\W*$",
-                    re.IGNORECASE)
+    r"(added|saved|entered|provided)|try again|check( again)?|next)\b",
+    re.IGNORECASE,
+)
+_START = re.compile(
+    r"^\W*(please\s+)?(start|run|launch)( it| the agent| my agent)?\W*$", re.IGNORECASE
+)
 # A server is picked for a need only when the query's meaning matched it (vector similarity),
 # not a lone keyword hit; measured on the dev set with the local MiniLM embedder.
 MIN_SIMILARITY = 0.25
@@ -28,8 +31,11 @@ MIN_SIMILARITY = 0.25
 
 def _fits(server: dict[str, Any]) -> bool:
     similarity = server.get("similarity")
-    return similarity is None and server.get("why") != "text" or (
-        similarity is not None and similarity >= MIN_SIMILARITY)
+    return (
+        similarity is None
+        and server.get("why") != "text"
+        or (similarity is not None and similarity >= MIN_SIMILARITY)
+    )
 
 
 def _text(text: str) -> ModelResponse:
@@ -37,8 +43,12 @@ def _text(text: str) -> ModelResponse:
 
 
 def _call(name: str, arguments: dict[str, Any], say: str) -> ModelResponse:
-    block = {"type": "tool_use", "id": f"toolu_offline_{uuid.uuid4().hex[:16]}",
-             "name": name, "input": arguments}
+    block = {
+        "type": "tool_use",
+        "id": f"toolu_offline_{uuid.uuid4().hex[:16]}",
+        "name": name,
+        "input": arguments,
+    }
     return ModelResponse([{"type": "text", "text": say}, block], "tool_use")
 
 
@@ -85,10 +95,15 @@ def _agent_name(servers: list[str]) -> str:
 
 def _missing(result: Any) -> list[str]:
     statuses = result.get("servers", []) if isinstance(result, dict) else []
-    return [f"{status.get('server')}: {item['name']}"
-            for status in statuses for item in status.get("items", [])
-            if item.get("required", True) and item.get("status", "provided") == "missing"
-            or item.get("required", True) and item.get("provided") is False]
+    return [
+        f"{status.get('server')}: {item['name']}"
+        for status in statuses
+        for item in status.get("items", [])
+        if item.get("required", True)
+        and item.get("status", "provided") == "missing"
+        or item.get("required", True)
+        and item.get("provided") is False
+    ]
 
 
 def plan(messages: list[dict[str, Any]]) -> ModelResponse:
@@ -100,22 +115,28 @@ def plan(messages: list[dict[str, Any]]) -> ModelResponse:
             return _call("create_fast_agent", {"agent_id": agent_id}, "Starting the agent.")
         selection = _last_selection(messages)
         if selection and _CONTINUE.match(last["text"]):
-            return _call("request_credentials", {"servers": selection},
-                         "Let me check your credentials again.")
+            return _call(
+                "request_credentials",
+                {"servers": selection},
+                "Let me check your credentials again.",
+            )
         needs = split_needs(last["text"])
         if not needs:
             return _text("Describe the workflow you want to automate, and I will find the tools.")
-        return _call("search_mcp_servers", {"queries": needs, "limit": 3},
-                     f"Searching the catalog for: {'; '.join(needs)}.")
+        return _call(
+            "search_mcp_servers",
+            {"queries": needs, "limit": 3},
+            f"Searching the catalog for: {'; '.join(needs)}.",
+        )
 
     calls = {b["id"]: b for b in messages[-2]["content"] if b.get("type") == "tool_use"}
     block = next(b for b in messages[-1]["content"] if b.get("type") == "tool_result")
     call, result = calls.get(block["tool_use_id"], {}), _loads(block.get("content"))
     name = call.get("name")
     if block.get("is_error"):
-        selection = ", ".join(call.get("input", {}).get("servers", []))
-        picked = f" I picked: {selection}." if selection else ""
-        return _text(f"{name} did not work: {result}{picked}")
+        tried = ", ".join(call.get("input", {}).get("servers", []))
+        chosen = f" I picked: {tried}." if tried else ""
+        return _text(f"{name} did not work: {result}{chosen}")
     if name == "search_mcp_servers":
         picked: list[str] = []
         for item in result.get("results", []):
@@ -124,33 +145,54 @@ def plan(messages: list[dict[str, Any]]) -> ModelResponse:
                 picked.append(top)
         if not picked:
             return _text("I found no server in the catalog for this request. Can you rephrase it?")
-        return _call("request_credentials", {"servers": picked},
-                     f"The best match for each need: {', '.join(picked)}.")
+        return _call(
+            "request_credentials",
+            {"servers": picked},
+            f"The best match for each need: {', '.join(picked)}.",
+        )
     if name == "request_credentials":
         servers = call["input"]["servers"]
         missing = _missing(result)
         if missing:
-            return _text("To continue I need these credentials (enter them in the form, not in "
-                         f"the chat): {', '.join(missing)}. Say \"done\" when they are saved.")
-        return _call("build_agent_config", {"name": _agent_name(servers), "servers": servers,
-                                            "instruction": _first_request(messages)},
-                     "All credentials are in place; building the agent configuration.")
+            return _text(
+                "To continue I need these credentials (enter them in the form, not in "
+                f'the chat): {", ".join(missing)}. Say "done" when they are saved.'
+            )
+        return _call(
+            "build_agent_config",
+            {
+                "name": _agent_name(servers),
+                "servers": servers,
+                "instruction": _first_request(messages),
+            },
+            "All credentials are in place; building the agent configuration.",
+        )
     if name == "build_agent_config":
         agent = result.get("agent_id") if isinstance(result, dict) else None
-        return _text(f"The agent configuration is ready{f' (agent {agent})' if agent else ''}. "
-                     "You can download it, or say \"start\" to run the agent.")
+        return _text(
+            f"The agent configuration is ready{f' (agent {agent})' if agent else ''}. "
+            'You can download it, or say "start" to run the agent.'
+        )
     if name == "create_fast_agent":
         tools = [t for server in result.get("servers", []) for t in server.get("tools", [])]
-        return _text(f"The agent is {result.get('status')} with {len(tools)} tools: "
-                     f"{', '.join(tools) or 'none'}. Message it from the agent panel.")
+        return _text(
+            f"The agent is {result.get('status')} with {len(tools)} tools: "
+            f"{', '.join(tools) or 'none'}. Message it from the agent panel."
+        )
     return _text("Done.")
 
 
 class OfflinePlanner:
     """The offline ``ModelClient``: no network, no key, the same tools."""
 
-    async def respond(self, *, system: list[dict[str, Any]], messages: list[dict[str, Any]],
-                      tools: list[dict[str, Any]], on_text: OnText | None = None) -> ModelResponse:
+    async def respond(
+        self,
+        *,
+        system: list[dict[str, Any]],
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        on_text: OnText | None = None,
+    ) -> ModelResponse:
         response = plan(messages)
         if on_text is not None:
             for block in response.content:

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from auth.jwks import JwksCache
+from auth.verify import TokenVerifier
+from core.config import Settings
 from dynamic_mcp.app import create_app
-from dynamic_mcp.auth.jwks import JwksCache
-from dynamic_mcp.auth.verify import TokenVerifier
-from dynamic_mcp.config import Settings
 from tests.fakes.gotrue import ANON_KEY, FakeGoTrue
 
 

@@ -10,15 +10,21 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from auth.local import issue_local_token
 from catalog.embedders import get_embedder
 from catalog.loader import load_catalog
+from core.config import Settings
+from core.db.database import Database
 from dynamic_mcp.app import create_app
-from dynamic_mcp.auth.local import issue_local_token
-from dynamic_mcp.config import Settings
-from dynamic_mcp.db.database import Database
 
 # Keys of the developer's shell must not change what the tests exercise.
-for _name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "DATABASE_URL", "SUPABASE_URL", "CREDENTIALS_KEY"):
+for _name in (
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+    "DATABASE_URL",
+    "SUPABASE_URL",
+    "CREDENTIALS_KEY",
+):
     os.environ.pop(_name, None)
 # Every app a test builds shares the one test database, whatever its data dir: give them all the
 # same credentials key ring (a per-data-dir key file would make their ciphertexts unreadable to

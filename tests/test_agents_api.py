@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dynamic_mcp.agents import service
-from dynamic_mcp.agents.supervisor import processes_in
+from agents import service
+from agents.supervisor import processes_in
 from tools.agents import build_agent_config, create_fast_agent
 from tools.registry import ToolContext, ToolError
 

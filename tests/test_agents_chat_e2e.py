@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from agents.supervisor import processes_in
 from catalog.embedders import get_embedder
 from catalog.loader import load_catalog
-from dynamic_mcp.agents.supervisor import processes_in
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -27,17 +27,29 @@ ENTRIES = {
         "description": "Relays notes through the Zephyr echo relay and reads its environment.",
         "tags": ["zephyr", "echo", "relay"],
         "launch": {"transport": "stdio", "command": sys.executable, "args": [str(ECHO_SERVER)]},
-        "credentials": [{"name": "ECHO_TOKEN", "description": "The Zephyr relay token.",
-                         "secret": True, "required": True, "kind": "env"}],
-        "tools": [{"name": "echo", "description": "Echo a note back."},
-                  {"name": "get_env", "description": "Read one environment variable."}],
+        "credentials": [
+            {
+                "name": "ECHO_TOKEN",
+                "description": "The Zephyr relay token.",
+                "secret": True,
+                "required": True,
+                "kind": "env",
+            }
+        ],
+        "tools": [
+            {"name": "echo", "description": "Echo a note back."},
+            {"name": "get_env", "description": "Read one environment variable."},
+        ],
     },
     CLOCK: {
         "name": "Zephyr Clock",
         "description": "The Zephyr clock: current time in any timezone and timezone conversion.",
         "tags": ["zephyr", "clock", "time"],
-        "launch": {"transport": "stdio", "command": str(BIN / "mcp-server-time"),
-                   "args": ["--local-timezone", "UTC"]},
+        "launch": {
+            "transport": "stdio",
+            "command": str(BIN / "mcp-server-time"),
+            "args": ["--local-timezone", "UTC"],
+        },
         "credentials": [],
         "tools": [{"name": "get_current_time", "description": "Current time in a timezone."}],
     },
@@ -75,8 +87,9 @@ async def _chat(client, user, message, session_id=None):
 
 async def test_request_to_running_agent_through_chat(client, app, make_user, zephyr_catalog):
     user = await make_user()
-    first = await _chat(client, user, "Relay my notes through the zephyr echo relay, "
-                                      "and read the zephyr clock")
+    first = await _chat(
+        client, user, "Relay my notes through the zephyr echo relay, and read the zephyr clock"
+    )
     session_id = first["session_id"]
     found = {s["slug"] for event in _ui(first, "servers_found") for s in event["servers"]}
     assert {ECHO, CLOCK} <= found
@@ -85,8 +98,11 @@ async def test_request_to_running_agent_through_chat(client, app, make_user, zep
     assert [i["name"] for i in echo_status["items"] if not i["provided"]] == ["ECHO_TOKEN"]
     assert "ECHO_TOKEN" in first["reply"]
 
-    stored = await client.post(f"/api/sessions/{session_id}/credentials", headers=user.headers,
-                               json={"server": ECHO, "values": {"ECHO_TOKEN": TOKEN}})
+    stored = await client.post(
+        f"/api/sessions/{session_id}/credentials",
+        headers=user.headers,
+        json={"server": ECHO, "values": {"ECHO_TOKEN": TOKEN}},
+    )
     assert stored.status_code == 200 and stored.json()["complete"] is True
 
     built = await _chat(client, user, "done", session_id)
@@ -101,13 +117,18 @@ async def test_request_to_running_agent_through_chat(client, app, make_user, zep
     assert {f"{ECHO}__get_env", f"{CLOCK}__get_current_time"} <= set(running["tools"])
     try:
         call = f'***CALL_TOOL {ECHO}__get_env {{"name": "ECHO_TOKEN"}}'
-        reply = await client.post(f"/api/agents/{agent_id}/messages", headers=user.headers,
-                                  json={"message": call, "session_id": session_id})
+        reply = await client.post(
+            f"/api/agents/{agent_id}/messages",
+            headers=user.headers,
+            json={"message": call, "session_id": session_id},
+        )
         assert reply.status_code == 200, reply.text
         assert TOKEN in reply.json()["reply"]
         clock = await client.post(
-            f"/api/agents/{agent_id}/messages", headers=user.headers,
-            json={"message": f'***CALL_TOOL {CLOCK}__get_current_time {{"timezone": "UTC"}}'})
+            f"/api/agents/{agent_id}/messages",
+            headers=user.headers,
+            json={"message": f'***CALL_TOOL {CLOCK}__get_current_time {{"timezone": "UTC"}}'},
+        )
         assert "UTC" in clock.json()["reply"]
     finally:
         stopped = await client.post(f"/api/agents/{agent_id}/stop", headers=user.headers)
@@ -115,6 +136,7 @@ async def test_request_to_running_agent_through_chat(client, app, make_user, zep
     agent_dir = app.state.agent_supervisor.agent_dir(str(uuid.UUID(agent_id)))
     assert processes_in(agent_dir) == []
     # the model never saw the credential: it is in no stored message
-    messages = await client.get(f"/api/sessions/{session_id}/messages?limit=100",
-                                headers=user.headers)
+    messages = await client.get(
+        f"/api/sessions/{session_id}/messages?limit=100", headers=user.headers
+    )
     assert TOKEN not in messages.text

@@ -13,7 +13,7 @@ from fast_agent.core.agent_card_validation import scan_agent_card_path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dynamic_mcp.agents.config_builder import (
+from agents.config_builder import (
     SERVER_KEY_RE,
     AgentConfig,
     ConfigBuildError,
@@ -22,7 +22,7 @@ from dynamic_mcp.agents.config_builder import (
     build_agent_config,
     server_key_from,
 )
-from dynamic_mcp.agents.validation import ConfigInvalidError, validate_files
+from agents.validation import ConfigInvalidError, validate_files
 
 CATALOG = Path(__file__).resolve().parent.parent / "catalog" / "servers"
 ECHO = {

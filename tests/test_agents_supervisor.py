@@ -4,8 +4,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from dynamic_mcp.agents.config_builder import build_agent_config
-from dynamic_mcp.agents.supervisor import Supervisor, reply_text, startup_error
+from agents.config_builder import build_agent_config
+from agents.supervisor import Supervisor, reply_text, startup_error
 from tests.conftest import make_settings
 
 LOG = """

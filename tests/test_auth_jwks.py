@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from dynamic_mcp.auth.jwks import JwksCache, KeysUnavailable
+from auth.jwks import JwksCache, KeysUnavailable
 from tests.auth_helpers import Clock
 
 EC = {"kty": "EC", "crv": "P-256", "x": "eA", "y": "eQ", "alg": "ES256", "kid": "ec"}

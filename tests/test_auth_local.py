@@ -5,8 +5,8 @@ import uuid
 
 from jose import jwt
 
-from dynamic_mcp.auth.local import LOCAL_ISSUER, issue_local_token, key_path, signing_key
-from dynamic_mcp.auth.models import User
+from auth.local import LOCAL_ISSUER, issue_local_token, key_path, signing_key
+from auth.models import User
 from tests.conftest import make_settings
 
 
@@ -128,7 +128,7 @@ async def test_signing_key_is_private_and_persistent(tmp_path):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     kid = jwt.get_unverified_header(token)["kid"]
     # A second process (simulated: a cleared cache) reads the same key back.
-    from dynamic_mcp.auth import local
+    from auth import local
 
     local._keys.clear()
     assert signing_key(settings).kid == kid

@@ -10,7 +10,7 @@ from catalog.loader import BUNDLED_DIR, validate_catalog
 from catalog.models import CatalogError, parse_entry
 from catalog.search import ServerMatch, interleave, split_needs
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+DATA = Path(__file__).resolve().parent / "data"
 SCHEMA = json.loads((BUNDLED_DIR.parent / "schema.json").read_text())
 
 GOOD = {
@@ -82,8 +82,13 @@ def test_bundled_catalog_is_valid_and_large() -> None:
 
 def test_every_dev_set_slug_exists() -> None:
     slugs = {e.slug for e in validate_catalog()[0]}
-    lines = (REFERENCE / "dev-queries.jsonl").read_text().splitlines()
+    lines = [
+        line
+        for path in DATA.glob("catalog_*queries.jsonl")
+        for line in path.read_text().splitlines()
+    ]
     gold = {s for line in lines if line.strip() for g in json.loads(line)["gold_groups"] for s in g}
+    assert gold
     assert gold - slugs == set()
 
 

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from dynamic_mcp.credentials import service
+from credentials import service
 from tools.credentials import request_credentials, save_credential
 from tools.registry import ToolContext, ToolError
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from credentials import service
 from dynamic_mcp.app import create_app
-from dynamic_mcp.credentials import service
 from tests.conftest import make_settings
 from tests.fakes.anthropic_server import FakeAnthropic, text_reply, tool_reply
 from tests.test_credentials_api import GITHUB, catalog  # noqa: F401

@@ -7,14 +7,14 @@ import uuid
 import asyncpg
 import pytest_asyncio
 
-from dynamic_mcp.credentials.vault import (
+from core.db.migrations import apply_migrations
+from credentials.vault import (
     Sealed,
     Vault,
     format_key_entry,
     generate_key,
     parse_key_ring,
 )
-from dynamic_mcp.db.migrations import apply_migrations
 
 OLD, NEW = format_key_entry(generate_key(), "old"), format_key_entry(generate_key(), "new")
 SECRET = "xoxb-rotate-me-0123456789"
@@ -31,14 +31,20 @@ async def rotation_dsn(database, settings):
     try:
         await apply_migrations(conn, settings.sql_dir)
         user_id = uuid.uuid4()
-        await conn.execute("insert into auth.users (id, email) values ($1, 'rotate@example.test')",
-                           user_id)
-        sealed = Vault(parse_key_ring(OLD)).encrypt((str(user_id), "slack", "SLACK_BOT_TOKEN"),
-                                                    SECRET)
+        await conn.execute(
+            "insert into auth.users (id, email) values ($1, 'rotate@example.test')", user_id
+        )
+        sealed = Vault(parse_key_ring(OLD)).encrypt(
+            (str(user_id), "slack", "SLACK_BOT_TOKEN"), SECRET
+        )
         await conn.execute(
             "insert into user_credentials (user_id, server_slug, env_name, ciphertext, nonce, key_id)"
             " values ($1, 'slack', 'SLACK_BOT_TOKEN', $2, $3, $4)",
-            user_id, sealed.ciphertext, sealed.nonce, sealed.key_id)
+            user_id,
+            sealed.ciphertext,
+            sealed.nonce,
+            sealed.key_id,
+        )
     finally:
         await conn.close()
     yield dsn
@@ -47,10 +53,20 @@ async def rotation_dsn(database, settings):
 
 
 def _cli(dsn, key_ring, tmp_path, *args):
-    env = {"DATABASE_URL": dsn, "CREDENTIALS_KEY": key_ring, "DATA_DIR": str(tmp_path),
-           "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "dynamic_mcp.cli", "credentials", *args],
-                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    env = {
+        "DATABASE_URL": dsn,
+        "CREDENTIALS_KEY": key_ring,
+        "DATA_DIR": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "dynamic_mcp.cli", "credentials", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 async def test_rotate_key_reencrypts_everything_and_old_key_can_go(rotation_dsn, tmp_path):

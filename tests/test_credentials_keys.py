@@ -8,11 +8,10 @@ import uuid
 
 import pytest
 
-from dynamic_mcp.app import create_app
-from dynamic_mcp.credentials import service
-from dynamic_mcp.credentials.keys import check_credentials_key, reencrypt_batch, verify_key_ring
-from dynamic_mcp.credentials.repository import ENCRYPTED_TABLES
-from dynamic_mcp.credentials.vault import (
+from credentials import service
+from credentials.keys import check_credentials_key, reencrypt_batch, verify_key_ring
+from credentials.repository import ENCRYPTED_TABLES
+from credentials.vault import (
     CredentialsKeyError,
     Sealed,
     Vault,
@@ -21,6 +20,7 @@ from dynamic_mcp.credentials.vault import (
     get_vault,
     load_key_ring,
 )
+from dynamic_mcp.app import create_app
 from tests.conftest import make_settings
 from tests.test_credentials_api import GH_TOKEN, GITHUB, catalog  # noqa: F401
 

@@ -4,13 +4,13 @@ import logging
 
 import pytest
 
-from dynamic_mcp.credentials.log_redaction import (
+from credentials.log_redaction import (
     SecretRedactingFilter,
     install_log_redaction,
     redact_text,
     register_secret,
 )
-from dynamic_mcp.credentials.secrets import Hints, mask, parse_ref, redact_secrets, usable_pattern
+from credentials.secrets import Hints, mask, parse_ref, redact_secrets, usable_pattern
 
 AWS_ID = "AKIAIOSFODNN7EXAMPLE"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # noqa: S105
@@ -167,7 +167,7 @@ def test_filter_and_idempotent_install() -> None:
 def test_json_log_lines_carry_no_secret_from_an_exception() -> None:
     import io
 
-    from dynamic_mcp.logging_setup import JsonFormatter
+    from core.logging_setup import JsonFormatter
 
     install_log_redaction()
     stream = io.StringIO()

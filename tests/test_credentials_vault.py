@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from dynamic_mcp.credentials.vault import (
+from credentials.vault import (
     CredentialsKeyError,
     DecryptionError,
     Vault,
@@ -135,7 +135,8 @@ def test_corrupt_key_file_is_a_clear_error(tmp_path) -> None:
 
 
 def test_cli_generate_key_and_rotate_guard(capsys, monkeypatch, tmp_path) -> None:
-    from dynamic_mcp import cli, config
+    from core import config
+    from dynamic_mcp import cli
 
     assert cli.main(["credentials", "generate-key"]) == 0
     entry = capsys.readouterr().out.strip()

@@ -29,9 +29,11 @@ class Instruction:
 
 def parse_dockerfile(text: str) -> list[Instruction]:
     """Instructions in order, continuation lines joined, each tagged with its stage index."""
-    joined = re.sub(r"\\\n", " ", "\n".join(
-        line for line in text.splitlines() if not line.lstrip().startswith("#")
-    ))
+    joined = re.sub(
+        r"\\\n",
+        " ",
+        "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")),
+    )
     out: list[Instruction] = []
     stage = -1
     for line in joined.splitlines():
@@ -75,8 +77,11 @@ def final(instructions: list[Instruction], keyword: str) -> Instruction:
 
 def test_multi_stage_slim_python_313(dockerfile: list[Instruction]) -> None:
     args = dict(i.args.split("=", 1) for i in dockerfile if i.keyword == "ARG")
-    froms = [i.args.replace("${PYTHON_IMAGE}", args.get("PYTHON_IMAGE", "")) for i in dockerfile
-             if i.keyword == "FROM"]
+    froms = [
+        i.args.replace("${PYTHON_IMAGE}", args.get("PYTHON_IMAGE", ""))
+        for i in dockerfile
+        if i.keyword == "FROM"
+    ]
     assert len(froms) >= 2
     assert all(f.startswith("python:3.13-slim") for f in froms)
     assert final(dockerfile, "COPY").args.startswith("--from=build")
@@ -117,13 +122,20 @@ def test_healthcheck_and_cmd(dockerfile: list[Instruction]) -> None:
 
 
 def _ignored(path: str, patterns: list[str]) -> bool:
-    return any(fnmatch(path, p.rstrip("/")) or fnmatch(path, p.rstrip("/") + "/*")
-               or path.startswith(p.rstrip("/") + "/") for p in patterns)
+    return any(
+        fnmatch(path, p.rstrip("/"))
+        or fnmatch(path, p.rstrip("/") + "/*")
+        or path.startswith(p.rstrip("/") + "/")
+        for p in patterns
+    )
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out(dockerfile: list[Instruction]) -> None:
-    patterns = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     for private in (".env", ".venv", ".git", "tests/artifacts", "data", ".env.production"):
         assert _ignored(private, patterns), f"{private} would be sent to the Docker daemon"
     for ins in dockerfile:
@@ -149,7 +161,9 @@ def test_cmd_starts_the_service_from_a_clean_locked_venv(
         [str(UV), "sync", "--frozen", "--no-dev", "--quiet"],
         cwd=ROOT,
         env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv), "UV_PYTHON_DOWNLOADS": "never"},
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert sync.returncode == 0, sync.stderr[-3000:]
     assert not (venv / "bin" / "pytest").exists(), "dev dependencies leaked into the runtime venv"
@@ -159,8 +173,11 @@ def test_cmd_starts_the_service_from_a_clean_locked_venv(
     private = ("ANTHROPIC", "OPENAI", "SUPABASE", "DATABASE_URL", "CREDENTIALS")
     env = {k: v for k, v in os.environ.items() if not k.startswith(private)}
     env.update(env_of(dockerfile, stage))
-    env.update(PATH=f"{venv / 'bin'}:{os.environ['PATH']}", DATA_DIR=str(tmp_path / "data"),
-               VIRTUAL_ENV=str(venv))
+    env.update(
+        PATH=f"{venv / 'bin'}:{os.environ['PATH']}",
+        DATA_DIR=str(tmp_path / "data"),
+        VIRTUAL_ENV=str(venv),
+    )
     cmd = exec_form(final(dockerfile, "CMD").args)
     local = {"0.0.0.0": "127.0.0.1", "8000": port}  # noqa: S104 - replacing, not binding
     cmd = [local.get(part, part) for part in cmd]
@@ -178,13 +195,20 @@ def test_cmd_starts_the_service_from_a_clean_locked_venv(
                 pass
             assert time.monotonic() < deadline, f"no /healthz:\n{log.read_text()[-3000:]}"
             time.sleep(0.3)
-        probe = httpx.get(f"http://127.0.0.1:{port}/healthz",
-                          headers={"X-Forwarded-Proto": "https", "X-Request-ID": "probe-1"})
+        probe = httpx.get(
+            f"http://127.0.0.1:{port}/healthz",
+            headers={"X-Forwarded-Proto": "https", "X-Request-ID": "probe-1"},
+        )
         assert probe.headers["strict-transport-security"]  # proxy headers honoured
         assert "server" not in probe.headers
         session = httpx.post(f"http://127.0.0.1:{port}/api/auth/local", json={}).json()
-        me = httpx.get(f"http://127.0.0.1:{port}/api/me", headers={
-            "Authorization": f"Bearer {session['access_token']}", "X-Request-ID": "probe-2"})
+        me = httpx.get(
+            f"http://127.0.0.1:{port}/api/me",
+            headers={
+                "Authorization": f"Bearer {session['access_token']}",
+                "X-Request-ID": "probe-2",
+            },
+        )
         assert me.status_code == 200
 
         health = exec_form(final(dockerfile, "HEALTHCHECK").args.split("CMD", 1)[1].strip())

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from dynamic_mcp.config import Settings
+from core.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -12,8 +12,16 @@ def test_every_setting_is_in_the_readme_and_env_example():
     example = (ROOT / ".env.example").read_text()
     for name in Settings.model_fields:
         assert f"`{name.upper()}" in readme, f"{name.upper()} missing from the README table"
-    for name in ("DATABASE_URL", "SUPABASE_URL", "ANTHROPIC_API_KEY", "OPENAI_API_KEY",
-                 "CREDENTIALS_KEY", "CORS_ORIGINS", "DATA_DIR", "LOG_LEVEL"):
+    for name in (
+        "DATABASE_URL",
+        "SUPABASE_URL",
+        "ANTHROPIC_API_KEY",
+        "OPENAI_API_KEY",
+        "CREDENTIALS_KEY",
+        "CORS_ORIGINS",
+        "DATA_DIR",
+        "LOG_LEVEL",
+    ):
         assert name in example, f"{name} missing from .env.example"
 
 

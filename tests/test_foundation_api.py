@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.db.database import Database
 from dynamic_mcp.app import create_app
-from dynamic_mcp.db.database import Database
 from tests.conftest import make_settings
 
 
@@ -45,8 +45,9 @@ async def test_protected_route_without_token_is_401(client):
 
 
 async def test_oversized_body_is_413(client):
-    response = await client.post("/api/chat", content=b"x" * 2_000_000,
-                                 headers={"content-type": "application/json"})
+    response = await client.post(
+        "/api/chat", content=b"x" * 2_000_000, headers={"content-type": "application/json"}
+    )
     assert assert_error_shape(response, 413)["code"] == "payload_too_large"
 
 
@@ -74,17 +75,23 @@ async def test_stopped_database_reports_not_ready(tmp_path):
 
 async def test_malformed_json_is_a_422_in_the_error_shape(client, make_user):
     user = await make_user()
-    response = await client.post("/api/chat", content=b'{"message": "hi"', headers={
-        **user.headers, "content-type": "application/json"})
+    response = await client.post(
+        "/api/chat",
+        content=b'{"message": "hi"',
+        headers={**user.headers, "content-type": "application/json"},
+    )
     assert assert_error_shape(response, 422)["code"] == "validation_error"
 
 
-@pytest.mark.parametrize("body", [
-    {"message": 42},
-    {"message": ["a list"]},
-    {"message": "hi", "session_id": "not-a-uuid"},
-    {},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": 42},
+        {"message": ["a list"]},
+        {"message": "hi", "session_id": "not-a-uuid"},
+        {},
+    ],
+)
 async def test_wrong_types_are_422_naming_the_field(client, make_user, body):
     user = await make_user()
     response = await client.post("/api/chat", json=body, headers=user.headers)
@@ -95,7 +102,8 @@ async def test_wrong_types_are_422_naming_the_field(client, make_user, body):
 async def test_validation_errors_never_echo_the_input(client, make_user):
     user = await make_user()
     secret = "ghp_" + "A" * 36
-    response = await client.post("/api/chat", json={"message": "hi", "session_id": secret},
-                                  headers=user.headers)
+    response = await client.post(
+        "/api/chat", json={"message": "hi", "session_id": secret}, headers=user.headers
+    )
     assert_error_shape(response, 422)
     assert secret not in response.text

@@ -31,15 +31,19 @@ from jose import jwt
 from jose.backends.cryptography_backend import CryptographyECKey
 from schemathesis import GenerationMode
 
+from auth.local import LOCAL_ISSUER, issue_local_token, local_claims, signing_key
 from dynamic_mcp.app import create_app
-from dynamic_mcp.auth.local import LOCAL_ISSUER, issue_local_token, local_claims, signing_key
 from tests.conftest import make_settings
 
 # Examples per operation and generation mode: ~20 s for the whole API on 2 cores.
 EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 8}
 
-STACK_TRACE_MARKERS = ("Traceback (most recent call last)", 'File "/', "site-packages",
-                       ".py\", line")
+STACK_TRACE_MARKERS = (
+    "Traceback (most recent call last)",
+    'File "/',
+    "site-packages",
+    '.py", line',
+)
 
 
 @dataclass
@@ -52,8 +56,10 @@ class Failure:
     body: str
 
     def __str__(self) -> str:
-        return (f"{self.operation} [{self.auth}] -> {self.status}: {self.problem}\n"
-                f"    request: {self.request}\n    response: {self.body}")
+        return (
+            f"{self.operation} [{self.auth}] -> {self.status}: {self.problem}\n"
+            f"    request: {self.request}\n    response: {self.body}"
+        )
 
 
 def _b64json(value: dict[str, Any]) -> str:
@@ -67,18 +73,24 @@ def hostile_tokens(settings: Any, user_id: str, email: str) -> dict[str, str | N
     """Authorization header values, keyed by a label used in failure reports."""
     now = int(time.time())
     kid = signing_key(settings).kid
-    claims = local_claims(user_id, email, None, issued_at=now, expires_at=now + 600,
-                          session_id=str(uuid.uuid4()))
+    claims = local_claims(
+        user_id, email, None, issued_at=now, expires_at=now + 600, session_id=str(uuid.uuid4())
+    )
     valid, _ = issue_local_token(settings, user_id, email)
-    expired, _ = issue_local_token(settings.model_copy(update={"local_token_ttl_seconds": -3600}),
-                                   user_id, email)
+    expired, _ = issue_local_token(
+        settings.model_copy(update={"local_token_ttl_seconds": -3600}), user_id, email
+    )
     ghost, _ = issue_local_token(settings, str(uuid.uuid4()), "ghost@example.test")
     other_key = CryptographyECKey(ec.generate_private_key(ec.SECP256R1()), "ES256")
     forged = jwt.encode(claims, other_key, algorithm="ES256", headers={"kid": kid})
     hs256 = jwt.encode(claims, "secret", algorithm="HS256", headers={"kid": kid})
     alg_none = f"{_b64json({'alg': 'none', 'typ': 'JWT', 'kid': kid})}.{_b64json(claims)}."
-    wrong_aud = jwt.encode({**claims, "aud": "anon", "iss": LOCAL_ISSUER},
-                           signing_key(settings).signer(), algorithm="ES256", headers={"kid": kid})
+    wrong_aud = jwt.encode(
+        {**claims, "aud": "anon", "iss": LOCAL_ISSUER},
+        signing_key(settings).signer(),
+        algorithm="ES256",
+        headers={"kid": kid},
+    )
     return {
         "valid": f"Bearer {valid}",
         "none": None,
@@ -129,9 +141,12 @@ def check_response(response: httpx.Response) -> str | None:
 
 def to_httpx(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Schemathesis serialises for `requests`; translate to httpx request arguments."""
-    out: dict[str, Any] = {"method": kwargs["method"], "url": kwargs["url"],
-                           "headers": dict(kwargs.get("headers") or {}),
-                           "params": kwargs.get("params") or None}
+    out: dict[str, Any] = {
+        "method": kwargs["method"],
+        "url": kwargs["url"],
+        "headers": dict(kwargs.get("headers") or {}),
+        "params": kwargs.get("params") or None,
+    }
     if "json" in kwargs:
         out["content"] = json.dumps(kwargs["json"]).encode()
         out["headers"].setdefault("Content-Type", "application/json")
@@ -151,8 +166,9 @@ def to_httpx(kwargs: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def fuzz_settings(settings):
     # Same data dir (same signing key) as the shared app; no rate limits so fuzzing reaches routes.
-    return make_settings(settings.data_dir, rate_limit_chat_per_minute=0,
-                         rate_limit_credentials_per_minute=0)
+    return make_settings(
+        settings.data_dir, rate_limit_chat_per_minute=0, rate_limit_credentials_per_minute=0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -162,8 +178,14 @@ async def fuzz_app(fuzz_settings, database):
         yield application
 
 
-async def _fuzz(app: Any, fuzz_settings: Any, user: Any, mode: GenerationMode,
-                statuses: dict[str, list[int]], real_ids: dict[str, str]) -> list[Failure]:
+async def _fuzz(
+    app: Any,
+    fuzz_settings: Any,
+    user: Any,
+    mode: GenerationMode,
+    statuses: dict[str, list[int]],
+    real_ids: dict[str, str],
+) -> list[Failure]:
     loop = asyncio.get_running_loop()
     tokens = hostile_tokens(fuzz_settings, user.id, user.email)
     schema = schemathesis.openapi.from_dict(app.openapi())
@@ -171,21 +193,29 @@ async def _fuzz(app: Any, fuzz_settings: Any, user: Any, mode: GenerationMode,
     assert operations, "the OpenAPI schema lists no operations"
     failures: list[Failure] = []
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                 timeout=30) as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", timeout=30
+    ) as http:
 
         async def send(request: dict[str, Any]) -> httpx.Response:
             return await http.request(**request)
 
         def run_operation(operation: Any) -> None:
-            strategy = st.tuples(operation.as_strategy(generation_mode=mode),
-                                 # half valid, so requests get past auth into the handlers
-                                 st.just("valid") | st.sampled_from(sorted(tokens)),
-                                 st.booleans())
+            strategy = st.tuples(
+                operation.as_strategy(generation_mode=mode),
+                # half valid, so requests get past auth into the handlers
+                st.just("valid") | st.sampled_from(sorted(tokens)),
+                st.booleans(),
+            )
 
-            @hsettings(max_examples=EXAMPLES[mode], deadline=None, database=None,
-                       derandomize=True, phases=[Phase.explicit, Phase.generate],
-                       suppress_health_check=list(HealthCheck))
+            @hsettings(
+                max_examples=EXAMPLES[mode],
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             @given(strategy)
             def one(example: tuple[Any, str, bool]) -> None:
                 case, auth, use_real = example
@@ -200,19 +230,27 @@ async def _fuzz(app: Any, fuzz_settings: Any, user: Any, mode: GenerationMode,
                     if tokens[auth] is not None:
                         headers["Authorization"] = tokens[auth]
                 try:
-                    httpx.Request(request["method"], "http://testserver" + request["url"],
-                                  headers=headers)
+                    httpx.Request(
+                        request["method"], "http://testserver" + request["url"], headers=headers
+                    )
                 except (ValueError, TypeError, UnicodeEncodeError, httpx.InvalidURL):
                     return  # not representable on the wire: nothing to test
                 response = asyncio.run_coroutine_threadsafe(send(request), loop).result(60)
                 statuses.setdefault(operation.label, []).append(response.status_code)
                 problem = check_response(response)
                 if problem:
-                    failures.append(Failure(operation.label, auth, response.status_code, problem,
-                                            f"{request['method']} {request['url']} "
-                                            f"params={request['params']!r} "
-                                            f"body={request.get('content', b'')[:300]!r}",
-                                            response.text[:500]))
+                    failures.append(
+                        Failure(
+                            operation.label,
+                            auth,
+                            response.status_code,
+                            problem,
+                            f"{request['method']} {request['url']} "
+                            f"params={request['params']!r} "
+                            f"body={request.get('content', b'')[:300]!r}",
+                            response.text[:500],
+                        )
+                    )
 
             try:
                 one()
@@ -228,14 +266,16 @@ async def _own_rows(app: Any, user: Any) -> dict[str, str]:
     """A chat session of the fuzz user, to use as a path parameter."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        chat = await http.post("/api/chat", json={"message": "I need GitHub"},
-                               headers=user.headers)
+        chat = await http.post("/api/chat", json={"message": "I need GitHub"}, headers=user.headers)
     assert chat.status_code == 200, chat.text
     return {"session_id": str(chat.json()["session_id"])}
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-                         ids=["schema-valid", "schema-violating"])
+@pytest.mark.parametrize(
+    "mode",
+    [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+    ids=["schema-valid", "schema-violating"],
+)
 async def test_every_endpoint_survives_fuzzing(fuzz_app, fuzz_settings, make_user, mode):
     user = await make_user()
     statuses: dict[str, list[int]] = {}
@@ -279,7 +319,10 @@ async def test_malformed_json_bodies_get_422_json(fuzz_app, make_user):
                 url = url.replace("{", "").replace("}", "")
                 for body in bodies:
                     response = await http.request(
-                        method.upper(), url, content=body,
-                        headers={**user.headers, "Content-Type": "application/json"})
+                        method.upper(),
+                        url,
+                        content=body,
+                        headers={**user.headers, "Content-Type": "application/json"},
+                    )
                     assert response.status_code < 500, (method, path, body, response.text)
                     assert check_response(response) is None, (method, path, body, response.text)

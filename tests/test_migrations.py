@@ -5,7 +5,7 @@ import asyncio
 import asyncpg
 import pytest_asyncio
 
-from dynamic_mcp.db.migrations import apply_migrations, migration_files, pending_migrations
+from core.db.migrations import apply_migrations, migration_files, pending_migrations
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -26,8 +26,10 @@ async def test_apply_to_empty_database_then_noop(empty_database_dsn, settings):
         applied = await apply_migrations(conn, settings.sql_dir)
         assert applied == [p.stem for p in migration_files(settings.sql_dir)]
         assert await pending_migrations(conn, settings.sql_dir) == []
-        tables = {r["tablename"] for r in await conn.fetch(
-            "select tablename from pg_tables where schemaname = 'public'")}
+        tables = {
+            r["tablename"]
+            for r in await conn.fetch("select tablename from pg_tables where schemaname = 'public'")
+        }
         assert {"sessions", "chat_messages", "user_credentials", "agents"} <= tables
         assert await apply_migrations(conn, settings.sql_dir) == []
     finally:
@@ -58,6 +60,8 @@ async def test_bootstrap_leaves_existing_supabase_objects_alone(empty_database_d
             "$$ select '00000000-0000-0000-0000-000000000001'::uuid $$"
         )
         await apply_migrations(conn, settings.sql_dir)
-        assert str(await conn.fetchval("select auth.uid()")) == "00000000-0000-0000-0000-000000000001"
+        assert (
+            str(await conn.fetchval("select auth.uid()")) == "00000000-0000-0000-0000-000000000001"
+        )
     finally:
         await conn.close()

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from dynamic_mcp.chat import service
-from dynamic_mcp.chat.service import ChatRuntime, UsageMeter
-from dynamic_mcp.config import Settings
-from dynamic_mcp.db.database import Database
-from dynamic_mcp.logging_setup import DevFormatter, JsonFormatter
+from chat import service
+from chat.service import ChatRuntime, UsageMeter
+from core.config import Settings
+from core.db.database import Database
+from core.logging_setup import DevFormatter, JsonFormatter
 from orchestrator.model_client import ModelResponse
 from tests.conftest import make_settings
 from tests.fakes.anthropic_server import FakeAnthropic, text_reply, tool_reply
@@ -25,8 +25,11 @@ MODEL = "claude-sonnet-4-6"
 
 
 def _access(caplog: pytest.LogCaptureFixture, path: str) -> logging.LogRecord:
-    [record] = [r for r in caplog.records
-                if r.name == "dynamic_mcp.access" and getattr(r, "path", None) == path]
+    [record] = [
+        r
+        for r in caplog.records
+        if r.name == "dynamic_mcp.access" and getattr(r, "path", None) == path
+    ]
     return record
 
 
@@ -60,11 +63,21 @@ async def test_access_line_has_route_template_user_and_status(
 
 
 def test_formatters_carry_the_context() -> None:
-    record = logging.makeLogRecord({
-        "name": "dynamic_mcp.access", "levelno": logging.INFO, "levelname": "INFO",
-        "msg": "GET %s 200", "args": ("/api/me",), "request_id": "r-1", "user_id": "u-1",
-        "route": "/api/me", "status": 200, "latency_ms": 1.5, "input_tokens": 0,
-    })
+    record = logging.makeLogRecord(
+        {
+            "name": "dynamic_mcp.access",
+            "levelno": logging.INFO,
+            "levelname": "INFO",
+            "msg": "GET %s 200",
+            "args": ("/api/me",),
+            "request_id": "r-1",
+            "user_id": "u-1",
+            "route": "/api/me",
+            "status": 200,
+            "latency_ms": 1.5,
+            "input_tokens": 0,
+        }
+    )
     entry = json.loads(JsonFormatter().format(record))
     assert entry["request_id"] == "r-1" and entry["user_id"] == "u-1"
     assert (entry["route"], entry["status"], entry["latency_ms"]) == ("/api/me", 200, 1.5)
@@ -81,14 +94,22 @@ async def fake() -> AsyncIterator[FakeAnthropic]:
 
 
 async def test_model_usage_logged_per_call_and_per_turn(
-    fake: FakeAnthropic, database: Database, settings: Settings, make_user: Any,
+    fake: FakeAnthropic,
+    database: Database,
+    settings: Settings,
+    make_user: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
-    runtime = ChatRuntime.create(make_settings(
-        settings.data_dir, anthropic_api_key="sk-ant-test-key", anthropic_base_url=fake.url,
-        anthropic_model=MODEL, model_max_retries=0,
-    ))
+    runtime = ChatRuntime.create(
+        make_settings(
+            settings.data_dir,
+            anthropic_api_key="sk-ant-test-key",
+            anthropic_base_url=fake.url,
+            anthropic_model=MODEL,
+            model_max_retries=0,
+        )
+    )
     try:
         user = await make_user()
         fake.add(tool_reply(("no_such_tool", {})), text_reply("Done."))
@@ -104,7 +125,7 @@ async def test_model_usage_logged_per_call_and_per_turn(
         assert record.model == MODEL
         assert (record.input_tokens, record.output_tokens) == (10, 5)
         assert (record.cache_read_input_tokens, record.cache_creation_input_tokens) == (0, 0)
-    [turn] = [r for r in caplog.records if r.name == "dynamic_mcp.chat.service"]
+    [turn] = [r for r in caplog.records if r.name == "chat.service"]
     assert (turn.model, turn.model_calls, turn.outcome) == (MODEL, 2, "ok")
     assert (turn.input_tokens, turn.output_tokens) == (20, 10)
     assert (turn.cache_read_input_tokens, turn.cache_creation_input_tokens) == (0, 0)
@@ -123,5 +144,9 @@ async def test_usage_meter_counts_zero_without_usage() -> None:
     meter = UsageMeter(_NoUsageModel())
     await meter.respond(system=[], messages=[], tools=[])
     assert meter.calls == 1
-    assert meter.totals == {"input_tokens": 0, "output_tokens": 0,
-                            "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}
+    assert meter.totals == {
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "cache_creation_input_tokens": 0,
+    }

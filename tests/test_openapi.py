@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynamic_mcp.errors import ErrorResponse
+from core.errors import ErrorResponse
 
 ERROR_REF = "#/components/schemas/ErrorResponse"
-PUBLIC = {("get", "/api/auth/config"), ("post", "/api/auth/local"),
-          ("post", "/api/auth/google"), ("post", "/api/auth/refresh")}
+PUBLIC = {
+    ("get", "/api/auth/config"),
+    ("post", "/api/auth/local"),
+    ("post", "/api/auth/google"),
+    ("post", "/api/auth/refresh"),
+}
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(method, path, op) for path, item in spec["paths"].items()
-            for method, op in item.items() if method in METHODS]
+    return [
+        (method, path, op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    ]
 
 
 def _error_ref(op: dict[str, Any], status: str) -> str | None:
@@ -24,8 +32,11 @@ def _error_ref(op: dict[str, Any], status: str) -> str | None:
 
 def test_protected_operations_declare_bearer_and_401(app: Any) -> None:
     spec = app.openapi()
-    bearer = {name for name, scheme in spec["components"]["securitySchemes"].items()
-              if scheme["type"] == "http" and scheme["scheme"] == "bearer"}
+    bearer = {
+        name
+        for name, scheme in spec["components"]["securitySchemes"].items()
+        if scheme["type"] == "http" and scheme["scheme"] == "bearer"
+    }
     api_ops = [(m, p, op) for m, p, op in _operations(spec) if p.startswith("/api")]
     assert len(api_ops) > 15
     for method, path, op in api_ops:

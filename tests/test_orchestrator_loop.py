@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest_asyncio
 
+from chat.service import ChatRuntime
+from core.config import Settings
+from core.db.database import Database
 from dynamic_mcp.app import create_app
-from dynamic_mcp.chat.service import ChatRuntime
-from dynamic_mcp.config import Settings
-from dynamic_mcp.db.database import Database
 from tests.conftest import make_settings
 from tests.fakes.anthropic_server import FakeAnthropic, error_reply, text_reply, tool_reply
 from tools import ToolContext, ToolError
@@ -68,10 +68,14 @@ async def fake() -> AsyncIterator[FakeAnthropic]:
 async def model_app(fake: FakeAnthropic, database: Database, settings: Settings) -> Any:
     settings = make_settings(
         settings.data_dir,
-        anthropic_api_key="sk-ant-test-key", anthropic_base_url=fake.url,
-        model_retry_base_seconds=0.001, model_retry_max_seconds=0.01,
-        model_max_retries=MAX_RETRIES, chat_max_turns=MAX_TURNS,
-        rate_limit_chat_per_minute=10_000, anthropic_model="claude-sonnet-4-6",
+        anthropic_api_key="sk-ant-test-key",
+        anthropic_base_url=fake.url,
+        model_retry_base_seconds=0.001,
+        model_retry_max_seconds=0.01,
+        model_max_retries=MAX_RETRIES,
+        chat_max_turns=MAX_TURNS,
+        rate_limit_chat_per_minute=10_000,
+        anthropic_model="claude-sonnet-4-6",
     )
     app = create_app(settings, database=database)
     async with app.router.lifespan_context(app):
@@ -93,8 +97,9 @@ async def mclient(model_app: Any, fake: FakeAnthropic) -> AsyncIterator[httpx.As
 
 
 async def stored(client: httpx.AsyncClient, user: Any, session_id: str) -> list[dict[str, Any]]:
-    response = await client.get(f"/api/sessions/{session_id}/messages?limit=100",
-                                headers=user.headers)
+    response = await client.get(
+        f"/api/sessions/{session_id}/messages?limit=100", headers=user.headers
+    )
     assert response.status_code == 200
     return response.json()["items"]
 
@@ -117,11 +122,14 @@ def assert_consistent(messages: list[dict[str, Any]]) -> None:
 
 async def test_multi_step_tool_use_and_what_is_sent(mclient, fake, make_user) -> None:
     user = await make_user()
-    fake.add(tool_reply(("add_numbers", {"a": 2, "b": 3}), text="Adding."),
-             tool_reply(("add_numbers", {"a": 5, "b": 1})),
-             text_reply("The answer is 6."))
-    response = await mclient.post("/api/chat", json={"message": "add 2, 3 and 1"},
-                                  headers=user.headers)
+    fake.add(
+        tool_reply(("add_numbers", {"a": 2, "b": 3}), text="Adding."),
+        tool_reply(("add_numbers", {"a": 5, "b": 1})),
+        text_reply("The answer is 6."),
+    )
+    response = await mclient.post(
+        "/api/chat", json={"message": "add 2, 3 and 1"}, headers=user.headers
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["reply"] == "The answer is 6."
@@ -134,31 +142,49 @@ async def test_multi_step_tool_use_and_what_is_sent(mclient, fake, make_user) ->
     assert first["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert "search_mcp_servers" in first["system"][0]["text"]
     names = [t["name"] for t in first["tools"]]
-    assert names[:5] == ["search_mcp_servers", "request_credentials", "save_credential",
-                         "build_agent_config", "create_fast_agent"]
+    assert names[:5] == [
+        "search_mcp_servers",
+        "request_credentials",
+        "save_credential",
+        "build_agent_config",
+        "create_fast_agent",
+    ]
     assert first["tools"][-1]["cache_control"] == {"type": "ephemeral"}
     assert all("cache_control" not in t for t in first["tools"][:-1])
     add = next(t for t in first["tools"] if t["name"] == "add_numbers")
     assert add["description"] == "Add two integers."
-    assert add["input_schema"]["properties"]["a"] == {"type": "integer",
-                                                      "description": "The first number."}
+    assert add["input_schema"]["properties"]["a"] == {
+        "type": "integer",
+        "description": "The first number.",
+    }
     assert add["input_schema"]["required"] == ["a", "b"]
     assert "ctx" not in add["input_schema"]["properties"]
-    assert first["messages"] == [{"role": "user",
-                                  "content": [{"type": "text", "text": "add 2, 3 and 1"}]}]
+    assert first["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "add 2, 3 and 1"}]}
+    ]
     assert fake.requests[0]["headers"]["x-api-key"] == "sk-ant-test-key"
 
     third = fake.requests[2]["body"]["messages"]
     assert [m["role"] for m in third] == ["user", "assistant", "user", "assistant", "user"]
     assert third[1]["content"][1]["type"] == "tool_use"
-    assert third[2]["content"] == [{"type": "tool_result",
-                                    "tool_use_id": third[1]["content"][1]["id"],
-                                    "content": json.dumps({"sum": 5, "summary": "2+3=5"}),
-                                    "is_error": False}]
+    assert third[2]["content"] == [
+        {
+            "type": "tool_result",
+            "tool_use_id": third[1]["content"][1]["id"],
+            "content": json.dumps({"sum": 5, "summary": "2+3=5"}),
+            "is_error": False,
+        }
+    ]
 
     messages = await stored(mclient, user, body["session_id"])
-    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant", "user",
-                                             "assistant"]
+    assert [m["role"] for m in messages] == [
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+    ]
     assert [{"role": m["role"], "content": m["content"]} for m in messages[:5]] == third
     assert messages[-1]["id"] == body["message"]["id"]
     assert_consistent(messages)
@@ -168,8 +194,10 @@ async def test_parallel_tool_calls_run_concurrently(mclient, fake, make_user) ->
     _arrived.clear()
     _both_here.clear()
     user = await make_user()
-    fake.add(tool_reply(("rendezvous", {"tag": "a"}), ("rendezvous", {"tag": "b"})),
-             text_reply("Both met."))
+    fake.add(
+        tool_reply(("rendezvous", {"tag": "a"}), ("rendezvous", {"tag": "b"})),
+        text_reply("Both met."),
+    )
     body = (await mclient.post("/api/chat", json={"message": "meet"}, headers=user.headers)).json()
     assert [c["is_error"] for c in body["tool_calls"]] == [False, False]
     results = fake.requests[1]["body"]["messages"][-1]["content"]
@@ -179,9 +207,15 @@ async def test_parallel_tool_calls_run_concurrently(mclient, fake, make_user) ->
 
 async def test_tool_errors_are_results_the_model_can_act_on(mclient, fake, make_user) -> None:
     user = await make_user()
-    fake.add(tool_reply(("add_numbers", {"a": "two", "b": 1}), ("explode", {}),
-                        ("no_such_tool", {}), ("add_numbers", {"a": 1, "b": 1, "c": 3})),
-             text_reply("Sorry, the tools failed."))
+    fake.add(
+        tool_reply(
+            ("add_numbers", {"a": "two", "b": 1}),
+            ("explode", {}),
+            ("no_such_tool", {}),
+            ("add_numbers", {"a": 1, "b": 1, "c": 3}),
+        ),
+        text_reply("Sorry, the tools failed."),
+    )
     body = (await mclient.post("/api/chat", json={"message": "go"}, headers=user.headers)).json()
     assert body["reply"] == "Sorry, the tools failed."
     assert [c["is_error"] for c in body["tool_calls"]] == [True, True, True, True]
@@ -208,16 +242,21 @@ async def test_turn_limit_stops_the_loop(mclient, fake, make_user) -> None:
 
 async def test_retry_then_success(mclient, fake, make_user) -> None:
     user = await make_user()
-    fake.add(error_reply(429, retry_after="0"), error_reply(529), error_reply(500),
-             text_reply("Finally."))
+    fake.add(
+        error_reply(429, retry_after="0"),
+        error_reply(529),
+        error_reply(500),
+        text_reply("Finally."),
+    )
     response = await mclient.post("/api/chat", json={"message": "hi"}, headers=user.headers)
     assert response.status_code == 200 and response.json()["reply"] == "Finally."
     assert len(fake.requests) == 4
     assert all(r["body"] == fake.requests[0]["body"] for r in fake.requests)
 
 
-async def test_retries_exhausted_keeps_message_and_next_turn_works(mclient, fake,
-                                                                   make_user) -> None:
+async def test_retries_exhausted_keeps_message_and_next_turn_works(
+    mclient, fake, make_user
+) -> None:
     user = await make_user()
     fake.add(*[error_reply(529) for _ in range(MAX_RETRIES + 1)])
     response = await mclient.post("/api/chat", json={"message": "first"}, headers=user.headers)
@@ -228,19 +267,25 @@ async def test_retries_exhausted_keeps_message_and_next_turn_works(mclient, fake
     assert history[0]["last_message"]["text"] == "first"
 
     fake.add(text_reply("Hello again."))
-    response = await mclient.post("/api/chat", json={"session_id": session_id, "message": "second"},
-                                  headers=user.headers)
+    response = await mclient.post(
+        "/api/chat", json={"session_id": session_id, "message": "second"}, headers=user.headers
+    )
     assert response.status_code == 200 and response.json()["reply"] == "Hello again."
     # the two user messages reach the model as one user turn
     assert fake.requests[-1]["body"]["messages"] == [
-        {"role": "user", "content": [{"type": "text", "text": "first"},
-                                     {"type": "text", "text": "second"}]}]
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "first"}, {"type": "text", "text": "second"}],
+        }
+    ]
 
 
 async def test_failure_midway_leaves_a_replayable_transcript(mclient, fake, make_user) -> None:
     user = await make_user()
-    fake.add(tool_reply(("add_numbers", {"a": 1, "b": 2})),
-             *[error_reply(500) for _ in range(MAX_RETRIES + 1)])
+    fake.add(
+        tool_reply(("add_numbers", {"a": 1, "b": 2})),
+        *[error_reply(500) for _ in range(MAX_RETRIES + 1)],
+    )
     response = await mclient.post("/api/chat", json={"message": "add"}, headers=user.headers)
     assert response.status_code == 502
     assert response.json()["error"]["code"] == "model_error"
@@ -251,8 +296,9 @@ async def test_failure_midway_leaves_a_replayable_transcript(mclient, fake, make
     assert_consistent(messages)
 
     fake.add(text_reply("3."))
-    response = await mclient.post("/api/chat", json={"session_id": session_id, "message": "and?"},
-                                  headers=user.headers)
+    response = await mclient.post(
+        "/api/chat", json={"session_id": session_id, "message": "and?"}, headers=user.headers
+    )
     assert response.status_code == 200
     sent = fake.requests[-1]["body"]["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "user"]
@@ -270,10 +316,16 @@ def parse_sse(text: str) -> list[tuple[str, Any]]:
 
 async def test_streaming_to_the_client(mclient, fake, make_user) -> None:
     user = await make_user()
-    fake.add(tool_reply(("add_numbers", {"a": 2, "b": 2}), text="Let me add."),
-             text_reply("It is four.", delay=0.01, chunk_delay=0.001))
-    async with mclient.stream("POST", "/api/chat", json={"message": "2+2"},
-                              headers={**user.headers, "Accept": "text/event-stream"}) as response:
+    fake.add(
+        tool_reply(("add_numbers", {"a": 2, "b": 2}), text="Let me add."),
+        text_reply("It is four.", delay=0.01, chunk_delay=0.001),
+    )
+    async with mclient.stream(
+        "POST",
+        "/api/chat",
+        json={"message": "2+2"},
+        headers={**user.headers, "Accept": "text/event-stream"},
+    ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         events = parse_sse((await response.aread()).decode())
@@ -295,8 +347,12 @@ async def test_streaming_error_event_and_mid_stream_failure(mclient, fake, make_
     user = await make_user()
     # text already reached the client: the failure is reported, not retried (no repeated text)
     fake.add(text_reply("partial answer that breaks", stream_error_after=4))
-    async with mclient.stream("POST", "/api/chat", json={"message": "x"},
-                              headers={**user.headers, "Accept": "text/event-stream"}) as response:
+    async with mclient.stream(
+        "POST",
+        "/api/chat",
+        json={"message": "x"},
+        headers={**user.headers, "Accept": "text/event-stream"},
+    ) as response:
         events = parse_sse((await response.aread()).decode())
     assert events[-1][0] == "error"
     assert events[-1][1]["error"]["code"] in ("model_unavailable", "model_error")
@@ -308,6 +364,7 @@ async def test_unknown_session_is_404(mclient, fake, make_user) -> None:
     fake.add(text_reply("hi"))
     response = await mclient.post("/api/chat", json={"message": "x"}, headers=user.headers)
     session_id = response.json()["session_id"]
-    response = await mclient.post("/api/chat", json={"session_id": session_id, "message": "hi"},
-                                  headers=other.headers)
+    response = await mclient.post(
+        "/api/chat", json={"session_id": session_id, "message": "hi"}, headers=other.headers
+    )
     assert response.status_code == 404

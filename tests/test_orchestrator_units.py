@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, Field
 
-from dynamic_mcp.errors import AppError
+from core.errors import AppError
 from orchestrator.model_client import (
     AnthropicModelClient,
     failure_to_app_error,
@@ -59,15 +59,22 @@ async def leak(ctx: ToolContext) -> str:
 
 def context() -> ToolContext:
     events: list[dict[str, Any]] = []
-    return ToolContext(user=None, session_id="s", db=None, settings=None, emit=events.append,
-                       state={"events": events})
+    return ToolContext(
+        user=None,
+        session_id="s",
+        db=None,
+        settings=None,
+        emit=events.append,
+        state={"events": events},
+    )
 
 
 def test_schema_from_signature_and_docstring() -> None:
     schema = tool(plan_trip).schema()
     assert schema["name"] == "plan_trip"
     assert schema["description"] == (
-        "Plan a trip through some cities.\n\nLonger guidance for the model.")
+        "Plan a trip through some cities.\n\nLonger guidance for the model."
+    )
     props = schema["input_schema"]["properties"]
     assert set(props) == {"cities", "window", "budget"}  # ctx is injected, not in the schema
     assert props["cities"]["description"] == "Cities to visit, in order."
@@ -115,9 +122,13 @@ async def test_tool_error_message_reaches_the_model() -> None:
 
 def test_default_registry_has_the_five_tools_and_caches_the_last() -> None:
     schemas = default_registry().schemas()
-    assert [s["name"] for s in schemas] == ["search_mcp_servers", "request_credentials",
-                                            "save_credential", "build_agent_config",
-                                            "create_fast_agent"]
+    assert [s["name"] for s in schemas] == [
+        "search_mcp_servers",
+        "request_credentials",
+        "save_credential",
+        "build_agent_config",
+        "create_fast_agent",
+    ]
     assert schemas[-1]["cache_control"] == {"type": "ephemeral"}
     search = schemas[0]["input_schema"]["properties"]
     assert search["limit"]["maximum"] == 10 and search["queries"]["type"] == "array"
@@ -159,8 +170,13 @@ def test_retry_after_parsing_and_error_mapping() -> None:
 async def test_model_deadline_bounds_a_slow_model(tmp_path) -> None:
     async with FakeAnthropic() as fake:
         fake.add(text_reply("late", delay=5))
-        settings = make_settings(tmp_path, anthropic_api_key="k", anthropic_base_url=fake.url,
-                                 model_deadline_seconds=0.3, anthropic_model="claude-sonnet-4-6")
+        settings = make_settings(
+            tmp_path,
+            anthropic_api_key="k",
+            anthropic_base_url=fake.url,
+            model_deadline_seconds=0.3,
+            anthropic_model="claude-sonnet-4-6",
+        )
         client = AnthropicModelClient(settings)
         with pytest.raises(AppError) as caught:
             await client.respond(system=[], messages=[{"role": "user", "content": "hi"}], tools=[])
@@ -170,7 +186,9 @@ async def test_model_deadline_bounds_a_slow_model(tmp_path) -> None:
 
 def test_offline_planner_policy() -> None:
     assert split_needs("Summarise GitHub issues and post them to Slack") == [
-        "Summarise GitHub issues", "post them to Slack"]
+        "Summarise GitHub issues",
+        "post them to Slack",
+    ]
     request = [{"type": "text", "text": "GitHub issues to Slack"}]
     first = plan([{"role": "user", "content": request}])
     call = first.content[-1]
@@ -191,12 +209,15 @@ async def test_fake_server_speaks_plain_json_too() -> None:
         fake.add(text_reply("plain answer"), error_reply(529, retry_after="7"))
         client = anthropic.AsyncAnthropic(api_key="k", base_url=fake.url, max_retries=0)
         message = await client.messages.create(
-            model="claude-sonnet-4-6", max_tokens=10,
-            messages=[{"role": "user", "content": "hi"}])
+            model="claude-sonnet-4-6", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
         assert message.content[0].text == "plain answer" and message.stop_reason == "end_turn"
         with pytest.raises(anthropic.APIStatusError) as caught:
-            await client.messages.create(model="claude-sonnet-4-6", max_tokens=10,
-                                         messages=[{"role": "user", "content": "hi"}])
+            await client.messages.create(
+                model="claude-sonnet-4-6",
+                max_tokens=10,
+                messages=[{"role": "user", "content": "hi"}],
+            )
         assert caught.value.status_code == 529 and retry_after_seconds(caught.value) == 7.0
         await client.close()
     assert not fake.requests[0]["body"].get("stream")

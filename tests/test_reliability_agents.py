@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from auth.local import signing_key
 from dynamic_mcp.app import create_app
-from dynamic_mcp.auth.local import signing_key
 from tests.conftest import make_settings
 from tests.test_data_safety import install_server, retire_servers
 
@@ -34,9 +34,12 @@ async def broken_disk_client(tmp_path, settings, database):
     (data / "agents").write_text("not a directory")
     app_settings = make_settings(data, rate_limit_chat_per_minute=0)
     async with database.service() as conn:
-        await install_server(conn, "reltest-echo", credentials=[],
-                             launch={"transport": "stdio", "command": sys.executable,
-                                     "args": [str(ECHO)]})
+        await install_server(
+            conn,
+            "reltest-echo",
+            credentials=[],
+            launch={"transport": "stdio", "command": sys.executable, "args": [str(ECHO)]},
+        )
     app = create_app(app_settings, database=database)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -47,8 +50,11 @@ async def broken_disk_client(tmp_path, settings, database):
 
 async def test_unwritable_agent_workspace_fails_cleanly(broken_disk_client, make_user):
     http, user = broken_disk_client, await make_user()
-    created = await http.post("/api/agents", headers=user.headers, json={
-        "servers": ["reltest-echo"], "name": "disk-test", "instruction": "Echo what I say."})
+    created = await http.post(
+        "/api/agents",
+        headers=user.headers,
+        json={"servers": ["reltest-echo"], "name": "disk-test", "instruction": "Echo what I say."},
+    )
     assert created.status_code == 201, created.text
     agent_id = created.json()["agent"]["id"]
 

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from core.db.database import Database
 from dynamic_mcp.app import create_app
-from dynamic_mcp.db.database import Database
 from tests.conftest import create_user, make_settings
 
 WORKERS = 6
@@ -42,11 +42,13 @@ def assert_consistent_transcript(messages: list[dict[str, Any]]) -> None:
 async def stored_transcripts(database: Database, user_id: str) -> dict[str, list[dict[str, Any]]]:
     """Every session of a user with its messages in storage order (read as the service)."""
     async with database.service() as conn:
-        sessions = await conn.fetch("select id from sessions where user_id = $1",
-                                    uuid.UUID(user_id))
+        sessions = await conn.fetch(
+            "select id from sessions where user_id = $1", uuid.UUID(user_id)
+        )
         rows = await conn.fetch(
             "select session_id, role, content from chat_messages where user_id = $1 order by id",
-            uuid.UUID(user_id))
+            uuid.UUID(user_id),
+        )
     transcripts: dict[str, list[dict[str, Any]]] = {str(s["id"]): [] for s in sessions}
     for row in rows:
         transcripts[str(row["session_id"])].append({"role": row["role"], "content": row["content"]})
@@ -61,15 +63,19 @@ def assert_clean_error(response: httpx.Response) -> None:
 
 @pytest.fixture(scope="module")
 async def fault_stack(tmp_path_factory):
-    settings = make_settings(tmp_path_factory.mktemp("fault") / "data",
-                             rate_limit_chat_per_minute=0, rate_limit_credentials_per_minute=0)
+    settings = make_settings(
+        tmp_path_factory.mktemp("fault") / "data",
+        rate_limit_chat_per_minute=0,
+        rate_limit_credentials_per_minute=0,
+    )
     database = await Database.open(settings)
     app = create_app(settings, database=database)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t",
-                                         timeout=60) as http:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://t", timeout=60
+            ) as http:
                 yield settings, database, http
     finally:
         await database.close()
@@ -88,8 +94,10 @@ async def test_database_restart_during_load(fault_stack):
     async def record(response: httpx.Response, worker: int) -> None:
         statuses[response.status_code] += 1
         if response.status_code not in ALLOWED:
-            failures.append(f"{response.request.method} {response.request.url.path} "
-                            f"-> {response.status_code}: {response.text[:300]}")
+            failures.append(
+                f"{response.request.method} {response.request.url.path} "
+                f"-> {response.status_code}: {response.text[:300]}"
+            )
         elif response.status_code == 503:
             assert_clean_error(response)
             assert response.json()["error"]["code"] == "database_unavailable", response.text
@@ -108,8 +116,9 @@ async def test_database_restart_during_load(fault_stack):
             await record(chat, n)
             if chat.status_code == 200:
                 session_id = chat.json()["session_id"]
-                await record(await http.get(f"/api/sessions/{session_id}/messages",
-                                            headers=user.headers), n)
+                await record(
+                    await http.get(f"/api/sessions/{session_id}/messages", headers=user.headers), n
+                )
             await record(await http.get("/api/chat/history", headers=user.headers), n)
             await record(await http.get("/api/credentials", headers=user.headers), n)
             await asyncio.sleep(0.01)
@@ -131,8 +140,10 @@ async def test_database_restart_during_load(fault_stack):
         assert (await http.get("/readyz")).status_code == 503
         await database.embedded.start()
         phase["name"] = "after"
-        await wait_for(lambda: len(successes_after_restart) == WORKERS,
-                       "every worker to succeed after the restart")
+        await wait_for(
+            lambda: len(successes_after_restart) == WORKERS,
+            "every worker to succeed after the restart",
+        )
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -147,15 +158,17 @@ async def test_database_restart_during_load(fault_stack):
     assert transcripts
     for session_id, messages in transcripts.items():
         assert_consistent_transcript(messages)
-        page = await http.get(f"/api/sessions/{session_id}/messages?limit=100",
-                              headers=user.headers)
+        page = await http.get(
+            f"/api/sessions/{session_id}/messages?limit=100", headers=user.headers
+        )
         assert page.status_code == 200, page.text
         assert len(page.json()["items"]) == len(messages)
 
     # and a conversation cut by the outage continues normally
     session_id = next(iter(transcripts))
-    follow_up = await http.post("/api/chat", headers=user.headers,
-                                json={"session_id": session_id, "message": "continue"})
+    follow_up = await http.post(
+        "/api/chat", headers=user.headers, json={"session_id": session_id, "message": "continue"}
+    )
     assert follow_up.status_code == 200, follow_up.text
 
 
@@ -174,20 +187,27 @@ async def test_requests_while_database_is_down_are_503_json(fault_stack):
             ("GET", f"/api/sessions/{session_id}/messages", None),
             ("DELETE", f"/api/sessions/{session_id}", None),
             ("GET", "/api/credentials", None),
-            ("POST", f"/api/sessions/{session_id}/credentials",
-             {"server": "github", "values": {"GITHUB_PERSONAL_ACCESS_TOKEN": "ghp_x"}}),
+            (
+                "POST",
+                f"/api/sessions/{session_id}/credentials",
+                {"server": "github", "values": {"GITHUB_PERSONAL_ACCESS_TOKEN": "ghp_x"}},
+            ),
             ("POST", "/api/auth/local", {"email": "someone@example.test"}),
         ]
         for method, path, body in calls:
             response = await http.request(method, path, json=body, headers=user.headers)
             assert response.status_code == 503, (method, path, response.status_code, response.text)
             assert_clean_error(response)
-        streamed = await http.post("/api/chat", json={"message": "x", "session_id": session_id},
-                                   headers={**user.headers, "Accept": "text/event-stream"})
+        streamed = await http.post(
+            "/api/chat",
+            json={"message": "x", "session_id": session_id},
+            headers={**user.headers, "Accept": "text/event-stream"},
+        )
         assert streamed.status_code == 503, streamed.text
     finally:
         await database.embedded.start()
     again = await http.get(f"/api/sessions/{session_id}/messages", headers=user.headers)
     assert again.status_code == 200, again.text
-    assert_consistent_transcript([{"role": m["role"], "content": m["content"]}
-                                  for m in again.json()["items"]])
+    assert_consistent_transcript(
+        [{"role": m["role"], "content": m["content"]} for m in again.json()["items"]]
+    )

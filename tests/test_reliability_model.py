@@ -18,8 +18,8 @@ import httpx
 import pytest
 import uvicorn
 
+from chat.service import ChatRuntime
 from dynamic_mcp.app import create_app
-from dynamic_mcp.chat.service import ChatRuntime
 from tests.conftest import make_settings
 from tests.fakes.anthropic_server import FakeAnthropic, Step, _sse_events, text_reply, tool_reply
 from tests.test_reliability_db import assert_consistent_transcript
@@ -89,10 +89,16 @@ async def fake() -> AsyncIterator[DroppingFake]:
 @pytest.fixture(scope="module")
 async def model_app(fake, database, settings):
     app_settings = make_settings(
-        settings.data_dir, anthropic_api_key="sk-ant-reliability", anthropic_base_url=fake.url,
-        anthropic_model="claude-sonnet-4-6", model_deadline_seconds=DEADLINE,
-        model_max_retries=2, model_retry_base_seconds=0.001, model_retry_max_seconds=0.01,
-        rate_limit_chat_per_minute=0)
+        settings.data_dir,
+        anthropic_api_key="sk-ant-reliability",
+        anthropic_base_url=fake.url,
+        anthropic_model="claude-sonnet-4-6",
+        model_deadline_seconds=DEADLINE,
+        model_max_retries=2,
+        model_retry_base_seconds=0.001,
+        model_retry_max_seconds=0.01,
+        rate_limit_chat_per_minute=0,
+    )
     app = create_app(app_settings, database=database)
     async with app.router.lifespan_context(app):
         runtime = ChatRuntime.create(app_settings)
@@ -113,8 +119,9 @@ async def http(model_app, fake) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def transcript(http: httpx.AsyncClient, user: Any, session_id: str) -> list[dict[str, Any]]:
-    response = await http.get(f"/api/sessions/{session_id}/messages?limit=100",
-                              headers=user.headers)
+    response = await http.get(
+        f"/api/sessions/{session_id}/messages?limit=100", headers=user.headers
+    )
     assert response.status_code == 200, response.text
     return [{"role": m["role"], "content": m["content"]} for m in response.json()["items"]]
 
@@ -134,8 +141,11 @@ def assert_error(response: httpx.Response, statuses: tuple[int, ...]) -> dict[st
 
 async def next_turn_works(http, fake, user, session_id: str) -> None:
     fake.add(text_reply("Back to normal."))
-    response = await http.post("/api/chat", headers=user.headers,
-                               json={"session_id": session_id, "message": "still there?"})
+    response = await http.post(
+        "/api/chat",
+        headers=user.headers,
+        json={"session_id": session_id, "message": "still there?"},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["reply"] == "Back to normal."
     sent = fake.requests[-1]["body"]["messages"]
@@ -155,11 +165,12 @@ async def test_connection_cut_before_any_text_is_retried(http, fake, make_user):
 @pytest.mark.parametrize("how", ["cut", "truncate"])
 async def test_stream_dropped_midway_through_a_tool_loop(http, fake, make_user, how):
     user = await make_user()
-    fake.add(tool_reply(("add_numbers", {"a": 1, "b": 2}), text="Adding."),
-             drop(text_reply("The sum is three, and here is a long explanation"), after=5,
-                  how=how),
-             # a truncated stream that is retried would consume these
-             *([text_reply("retried")] if how == "truncate" else []))
+    fake.add(
+        tool_reply(("add_numbers", {"a": 1, "b": 2}), text="Adding."),
+        drop(text_reply("The sum is three, and here is a long explanation"), after=5, how=how),
+        # a truncated stream that is retried would consume these
+        *([text_reply("retried")] if how == "truncate" else []),
+    )
     response = await http.post("/api/chat", json={"message": "add 1 and 2"}, headers=user.headers)
     session_id = await latest_session(http, user)
     if response.status_code == 200:
@@ -178,10 +189,15 @@ async def test_stream_dropped_midway_through_a_tool_loop(http, fake, make_user, 
 
 async def test_stream_dropped_midway_over_sse(http, fake, make_user):
     user = await make_user()
-    fake.add(tool_reply(("add_numbers", {"a": 2, "b": 2})),
-             drop(text_reply("Four, because two and two"), after=5))
-    response = await http.post("/api/chat", json={"message": "2+2"},
-                               headers={**user.headers, "Accept": "text/event-stream"})
+    fake.add(
+        tool_reply(("add_numbers", {"a": 2, "b": 2})),
+        drop(text_reply("Four, because two and two"), after=5),
+    )
+    response = await http.post(
+        "/api/chat",
+        json={"message": "2+2"},
+        headers={**user.headers, "Accept": "text/event-stream"},
+    )
     assert response.status_code == 200
     events = [chunk for chunk in response.text.strip().split("\n\n")]
     assert events[-1].startswith("event: error"), events[-1]
@@ -194,8 +210,9 @@ async def test_stream_dropped_midway_over_sse(http, fake, make_user):
 
 async def test_model_hangs_past_the_deadline_midway(http, fake, make_user):
     user = await make_user()
-    fake.add(tool_reply(("add_numbers", {"a": 5, "b": 5})),
-             text_reply("too late", delay=DEADLINE * 20))
+    fake.add(
+        tool_reply(("add_numbers", {"a": 5, "b": 5})), text_reply("too late", delay=DEADLINE * 20)
+    )
     response = await http.post("/api/chat", json={"message": "add"}, headers=user.headers)
     error = assert_error(response, (503, 504))
     assert error["code"] == "model_timeout"
@@ -207,15 +224,17 @@ async def test_model_hangs_past_the_deadline_midway(http, fake, make_user):
     await next_turn_works(http, fake, user, session_id)
 
 
-async def test_client_disconnecting_mid_stream_leaves_a_consistent_session(model_app, fake,
-                                                                           make_user):
+async def test_client_disconnecting_mid_stream_leaves_a_consistent_session(
+    model_app, fake, make_user
+):
     """A real HTTP server: the browser goes away while a tool runs; the turn is cancelled."""
     fake.script.clear()
     fake.requests.clear()
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(model_app, log_level="warning", lifespan="off",
-                            timeout_graceful_shutdown=1)
+    config = uvicorn.Config(
+        model_app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+    )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     user = await make_user()
@@ -225,8 +244,12 @@ async def test_client_disconnecting_mid_stream_leaves_a_consistent_session(model
             await asyncio.sleep(0.01)
         fake.add(tool_reply(("slow_lookup", {"what": "x"}), text="Looking it up."))
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-            async with client.stream("POST", "/api/chat", json={"message": "look up x"},
-                                     headers={**user.headers, "Accept": "text/event-stream"}) as r:
+            async with client.stream(
+                "POST",
+                "/api/chat",
+                json={"message": "look up x"},
+                headers={**user.headers, "Accept": "text/event-stream"},
+            ) as r:
                 async for line in r.aiter_lines():
                     if line == "event: tool_start":
                         break  # the slow tool is running now
@@ -235,12 +258,14 @@ async def test_client_disconnecting_mid_stream_leaves_a_consistent_session(model
             session_id = history.json()["items"][0]["id"]
             page = await client.get(f"/api/sessions/{session_id}/messages", headers=user.headers)
             assert page.status_code == 200, page.text
-            messages = [{"role": m["role"], "content": m["content"]}
-                        for m in page.json()["items"]]
+            messages = [{"role": m["role"], "content": m["content"]} for m in page.json()["items"]]
             assert_consistent_transcript(messages)
             fake.add(text_reply("Back to normal."))
-            again = await client.post("/api/chat", headers=user.headers,
-                                      json={"session_id": session_id, "message": "again"})
+            again = await client.post(
+                "/api/chat",
+                headers=user.headers,
+                json={"session_id": session_id, "message": "again"},
+            )
             assert again.status_code == 200, again.text
             assert_consistent_transcript(fake.requests[-1]["body"]["messages"])
     finally:

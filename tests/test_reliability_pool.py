@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 
 from catalog.embedders import get_embedder
-from dynamic_mcp.db.database import Database, _init_connection
+from core.db.database import Database, _init_connection
 from tools.registry import ToolContext
 from tools.search import search_mcp_servers
 
@@ -40,10 +40,16 @@ async def one_connection_db(database):
     await pool.close()
 
 
-async def test_search_does_not_hold_a_connection_while_embedding(one_connection_db, settings,
-                                                                 make_user):
+async def test_search_does_not_hold_a_connection_while_embedding(
+    one_connection_db, settings, make_user
+):
     user = await make_user()
-    ctx = ToolContext(user=user, session_id="", db=one_connection_db, settings=settings,
-                      embedder=NeedsTheDatabase(get_embedder(settings), one_connection_db))
+    ctx = ToolContext(
+        user=user,
+        session_id="",
+        db=one_connection_db,
+        settings=settings,
+        embedder=NeedsTheDatabase(get_embedder(settings), one_connection_db),
+    )
     result = await search_mcp_servers(ctx, queries=["GitHub issues", "post to Slack"], limit=3)
     assert [r["query"] for r in result["results"]] == ["GitHub issues", "post to Slack"]

@@ -8,10 +8,10 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from core.db.database import Database
 from dynamic_mcp.app import create_app
-from dynamic_mcp.db.database import Database
-from dynamic_mcp.web.ratelimit import RateLimiter, Rule, default_rules
-from dynamic_mcp.web.security import page_csp
+from dynamic_mcp.middleware.ratelimit import RateLimiter, Rule, default_rules
+from dynamic_mcp.middleware.security import page_csp
 from tests.conftest import create_user, make_settings
 
 CLIENT_SOURCE = Path(__file__).resolve().parents[1] / "clients" / "js" / "dynamic-mcp-client.js"
@@ -34,8 +34,12 @@ async def test_page_is_served_with_a_strict_csp(client: httpx.AsyncClient) -> No
 
 @pytest.mark.parametrize(
     ("path", "type_"),
-    [("/app/client.js", "text/javascript"), ("/app/app.js", "text/javascript"),
-     ("/app/app.css", "text/css"), ("/app/vendor/supabase.umd.js", "text/javascript")],
+    [
+        ("/app/client.js", "text/javascript"),
+        ("/app/app.js", "text/javascript"),
+        ("/app/app.css", "text/css"),
+        ("/app/vendor/supabase.umd.js", "text/javascript"),
+    ],
 )
 async def test_page_assets(client: httpx.AsyncClient, path: str, type_: str) -> None:
     response = await client.get(path)
@@ -121,8 +125,10 @@ def test_default_rules_cover_chat_agents_and_credentials(settings: object) -> No
     matched = {
         (rule.name, method, path)
         for method, path in [
-            ("POST", "/api/chat"), ("POST", "/api/agents/a1/messages"),
-            ("POST", "/api/sessions/s1/credentials"), ("DELETE", "/api/credentials/github/TOKEN"),
+            ("POST", "/api/chat"),
+            ("POST", "/api/agents/a1/messages"),
+            ("POST", "/api/sessions/s1/credentials"),
+            ("DELETE", "/api/credentials/github/TOKEN"),
             ("GET", "/api/chat/history"),
         ]
         for rule in rules

@@ -7,11 +7,25 @@ from tools.credentials import request_credentials, save_credential
 from tools.registry import Tool, ToolContext, ToolError, ToolRegistry, ToolResult, tool
 from tools.search import search_mcp_servers
 
-__all__ = ["Tool", "ToolContext", "ToolError", "ToolRegistry", "ToolResult", "default_registry",
-           "tool"]
+__all__ = [
+    "Tool",
+    "ToolContext",
+    "ToolError",
+    "ToolRegistry",
+    "ToolResult",
+    "default_registry",
+    "tool",
+]
 
 
 def default_registry() -> ToolRegistry:
     """The five workflow tools, in the order the model should use them."""
-    return ToolRegistry([search_mcp_servers, request_credentials, save_credential,
-                         build_agent_config, create_fast_agent])
+    return ToolRegistry(
+        [
+            search_mcp_servers,
+            request_credentials,
+            save_credential,
+            build_agent_config,
+            create_fast_agent,
+        ]
+    )

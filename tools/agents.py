@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from dynamic_mcp.agents import service
-from dynamic_mcp.agents.supervisor import get_supervisor
-from dynamic_mcp.errors import AppError
+from agents import service
+from agents.supervisor import get_supervisor
+from core.errors import AppError
 from tools.registry import ToolContext, ToolError
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from dynamic_mcp.credentials import service
+from credentials import service
 from tools.registry import ToolContext, ToolError
 
 

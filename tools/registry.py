@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from dynamic_mcp.credentials.secrets import mask
+from credentials.secrets import mask
 
 ToolFunction = Callable[..., Awaitable[Any]]
 _log = logging.getLogger(__name__)
@@ -33,8 +33,8 @@ class ToolContext:
 
     user: Any  # the signed-in user: .id, .email, .claims (verified JWT claims)
     session_id: str
-    db: Any  # dynamic_mcp.db.database.Database; use ``db.as_user(user.claims)``
-    settings: Any  # dynamic_mcp.config.Settings
+    db: Any  # core.db.database.Database; use ``db.as_user(user.claims)``
+    settings: Any  # core.config.Settings
     embedder: Any = None  # catalog embedder, created once at start-up
     emit: Callable[[dict[str, Any]], None] = lambda event: None  # UI events for the client
     state: dict[str, Any] = field(default_factory=dict)  # scratch space shared within one turn
@@ -110,7 +110,7 @@ def tool(function: ToolFunction, name: str | None = None) -> Tool:
             param.annotation,
             Field(default, description=arg_docs.get(param.name)),
         )
-    arguments = create_model(  # type: ignore[call-overload]
+    arguments = create_model(
         f"{function.__name__}_arguments",
         __config__=ConfigDict(extra="forbid"),
         **fields,
@@ -135,8 +135,8 @@ def _to_text(value: Any) -> str:
 
 
 def _summary(value: Any, text: str) -> str:
-    if isinstance(value, dict) and isinstance(value.get("summary"), str):
-        return value["summary"]
+    if isinstance(value, dict) and isinstance(summary := value.get("summary"), str):
+        return summary
     return text if len(text) <= 200 else text[:197] + "..."
 
 

@@ -18,8 +18,9 @@ def _server_view(match: Any) -> dict[str, Any]:
         "score": round(float(match.score), 4),
         "why": match.why,
         "similarity": None if match.similarity is None else round(float(match.similarity), 4),
-        "credentials": [c.get("name") if isinstance(c, dict) else str(c)
-                        for c in match.credentials],
+        "credentials": [
+            c.get("name") if isinstance(c, dict) else str(c) for c in match.credentials
+        ],
     }
 
 
@@ -47,8 +48,10 @@ async def search_mcp_servers(
     prepared = await prepare_search(ctx.embedder, queries, split=False)
     async with ctx.db.as_user(ctx.user.claims) as conn:
         matches = await run_search(conn, prepared, limit * len(queries))
-    results = [{"query": q, "servers": [_server_view(m) for m in matches if m.query == q][:limit]}
-               for q in queries]
+    results: list[dict[str, Any]] = [
+        {"query": q, "servers": [_server_view(m) for m in matches if m.query == q][:limit]}
+        for q in queries
+    ]
     ui = [{**_server_view(m), "credentials": m.credentials} for m in matches]
     for server in ui:
         server.pop("similarity")

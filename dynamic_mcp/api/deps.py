@@ -4,18 +4,20 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from dynamic_mcp.auth.models import User
-from dynamic_mcp.auth.verify import get_current_user
-from dynamic_mcp.config import Settings
-from dynamic_mcp.db.database import Database
+from auth.models import User
+from auth.verify import get_current_user
+from core.config import Settings
+from core.db.database import Database
 
 
 def get_db(request: Request) -> Database:
-    return request.app.state.db
+    db: Database = request.app.state.db
+    return db
 
 
 def get_app_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 DB = Annotated[Database, Depends(get_db)]

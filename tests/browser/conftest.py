@@ -22,12 +22,26 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # Everything a developer's shell might point elsewhere: the service must run the embedded stack.
-_SCRUBBED = ("DATABASE_URL", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "SUPABASE_URL",
-             "SUPABASE_ANON_KEY", "SUPABASE_JWT_SECRET", "CREDENTIALS_KEY", "CORS_ORIGINS")
+_SCRUBBED = (
+    "DATABASE_URL",
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+    "SUPABASE_URL",
+    "SUPABASE_ANON_KEY",
+    "SUPABASE_JWT_SECRET",
+    "CREDENTIALS_KEY",
+    "CORS_ORIGINS",
+)
 
 
 def require_chromium(path: Path) -> None:
@@ -91,14 +105,32 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> It
     log = artifacts / "browser-service.log"
     with log.open("wb") as out:
         # Load the bundled catalog first, as an operator would, so there are servers to find.
-        preload = subprocess.run([sys.executable, "-m", "dynamic_mcp.cli", "catalog", "load"],
-                                 cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                 timeout=300)
+        preload = subprocess.run(
+            [sys.executable, "-m", "dynamic_mcp.cli", "catalog", "load"],
+            cwd=workdir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=300,
+        )
         assert preload.returncode == 0, log.read_text()[-3000:]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "dynamic_mcp.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--proxy-headers"],
-            cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "dynamic_mcp.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--proxy-headers",
+            ],
+            cwd=workdir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base_url = f"http://127.0.0.1:{port}"
     try:

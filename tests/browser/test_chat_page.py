@@ -55,8 +55,10 @@ async def test_workflow_to_running_agent(
 ) -> None:
     page = await _open(browser, live_server, 1280, 1000)
     chat_bodies: list[str] = []
-    page.on("request", lambda r: chat_bodies.append(r.post_data or "")
-            if r.url.endswith("/api/chat") else None)
+    page.on(
+        "request",
+        lambda r: chat_bodies.append(r.post_data or "") if r.url.endswith("/api/chat") else None,
+    )
     await _sign_in_locally(page)
 
     # describe a workflow: the search finds servers and asks for credentials in a form
@@ -111,8 +113,9 @@ async def test_workflow_to_running_agent(
         raise AssertionError(f"the agent did not start; the page says: {problem!r}")
     await page.get_by_label("Message for the running agent").fill("hello agent")
     await page.get_by_role("button", name="Send to agent").click()
-    await expect(page.locator(".agent-msg.from-agent")).to_contain_text("hello agent",
-                                                                        timeout=AGENT_TIMEOUT)
+    await expect(page.locator(".agent-msg.from-agent")).to_contain_text(
+        "hello agent", timeout=AGENT_TIMEOUT
+    )
     await page.evaluate("window.scrollTo(0, 0)")
     await page.screenshot(path=str(artifacts / "chat-agent-running.png"))
     await page.get_by_role("button", name="Stop agent").click()
@@ -159,8 +162,9 @@ async def test_history_pages(browser: Browser, live_server: str) -> None:
     async def history(route: Route) -> None:
         cursor = dict(_query(route.request.url)).get("cursor")
         seen.append(cursor)
-        await route.fulfill(status=200, content_type="application/json",
-                            body=json.dumps(pages[cursor]))
+        await route.fulfill(
+            status=200, content_type="application/json", body=json.dumps(pages[cursor])
+        )
 
     await page.route("**/api/chat/history*", history)
     await _sign_in_locally(page)
@@ -173,18 +177,20 @@ async def test_history_pages(browser: Browser, live_server: str) -> None:
     # a conversation's messages page forward, oldest first
     messages = {
         None: {"items": [_message(1, "user", "first question")], "next_cursor": "m2"},
-        "m2": {"items": [_message(2, "assistant", [{"type": "text", "text": "second answer"}])],
-               "next_cursor": None},
+        "m2": {
+            "items": [_message(2, "assistant", [{"type": "text", "text": "second answer"}])],
+            "next_cursor": None,
+        },
     }
 
     async def session_messages(route: Route) -> None:
         cursor = dict(_query(route.request.url)).get("cursor")
-        await route.fulfill(status=200, content_type="application/json",
-                            body=json.dumps(messages[cursor]))
+        await route.fulfill(
+            status=200, content_type="application/json", body=json.dumps(messages[cursor])
+        )
 
     async def no_agents(route: Route) -> None:
-        await route.fulfill(status=200, content_type="application/json",
-                            body='{"items": []}')
+        await route.fulfill(status=200, content_type="application/json", body='{"items": []}')
 
     await page.route("**/api/sessions/s1/messages*", session_messages)
     await page.route("**/api/agents", no_agents)
@@ -238,20 +244,38 @@ async def test_google_sign_in_returns_with_a_supabase_session(
             await route.fulfill(status=302, headers={"Location": f"{live_server}/app/?code=c0de"})
         elif "/auth/v1/token" in url:
             assert json.loads(route.request.post_data or "{}").get("code_verifier")
-            await fulfill_json(route, {
-                "access_token": access, "token_type": "bearer", "expires_in": 3600,
-                "expires_at": 4_102_444_800, "refresh_token": "r1",
-                "user": {"id": "7d0c4d8e-0000-4000-8000-000000000001", "aud": "authenticated",
-                         "email": "ada@example.com", "app_metadata": {}, "user_metadata": {},
-                         "created_at": "2026-01-01T00:00:00Z"},
-            })
+            await fulfill_json(
+                route,
+                {
+                    "access_token": access,
+                    "token_type": "bearer",
+                    "expires_in": 3600,
+                    "expires_at": 4_102_444_800,
+                    "refresh_token": "r1",
+                    "user": {
+                        "id": "7d0c4d8e-0000-4000-8000-000000000001",
+                        "aud": "authenticated",
+                        "email": "ada@example.com",
+                        "app_metadata": {},
+                        "user_metadata": {},
+                        "created_at": "2026-01-01T00:00:00Z",
+                    },
+                },
+            )
         else:
             await fulfill_json(route, {})
 
     async def me(route: Route) -> None:
         bearer.append(route.request.headers.get("authorization"))
-        await fulfill_json(route, {"id": "7d0c4d8e-0000-4000-8000-000000000001",
-                                   "email": "ada@example.com", "name": "Ada", "avatar_url": None})
+        await fulfill_json(
+            route,
+            {
+                "id": "7d0c4d8e-0000-4000-8000-000000000001",
+                "email": "ada@example.com",
+                "name": "Ada",
+                "avatar_url": None,
+            },
+        )
 
     async def history(route: Route) -> None:
         await fulfill_json(route, {"items": [], "next_cursor": None})
@@ -279,13 +303,22 @@ def _fake_jwt(claims: dict[str, object]) -> str:
 
 def _session(session_id: str, title: str) -> dict[str, object]:
     when = "2026-01-01T00:00:00+00:00"
-    return {"id": session_id, "title": title, "created_at": when, "updated_at": when,
-            "last_message": None}
+    return {
+        "id": session_id,
+        "title": title,
+        "created_at": when,
+        "updated_at": when,
+        "last_message": None,
+    }
 
 
 def _message(message_id: int, role: str, content: object) -> dict[str, object]:
-    return {"id": message_id, "role": role, "content": content,
-            "created_at": "2026-01-01T00:00:00+00:00"}
+    return {
+        "id": message_id,
+        "role": role,
+        "content": content,
+        "created_at": "2026-01-01T00:00:00+00:00",
+    }
 
 
 def _query(url: str) -> list[tuple[str, str]]:

@@ -28,9 +28,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error",
-                429: "rate_limit_error", 500: "api_error", 503: "api_error",
-                529: "overloaded_error"}
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    429: "rate_limit_error",
+    500: "api_error",
+    503: "api_error",
+    529: "overloaded_error",
+}
 
 
 @dataclass
@@ -53,8 +58,14 @@ def text_reply(text: str, **kwargs: Any) -> Step:
 def tool_reply(*calls: tuple[str, dict[str, Any]], text: str | None = None, **kwargs: Any) -> Step:
     content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
     for name, arguments in calls:
-        content.append({"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:20]}",
-                        "name": name, "input": arguments})
+        content.append(
+            {
+                "type": "tool_use",
+                "id": f"toolu_{uuid.uuid4().hex[:20]}",
+                "name": name,
+                "input": arguments,
+            }
+        )
     return Step(content, "tool_use", **kwargs)
 
 
@@ -64,37 +75,91 @@ def error_reply(status: int, retry_after: str | None = None, **kwargs: Any) -> S
 
 
 def _message(step: Step, model: str) -> dict[str, Any]:
-    return {"id": f"msg_{uuid.uuid4().hex[:20]}", "type": "message", "role": "assistant",
-            "model": model, "content": step.content, "stop_reason": step.stop_reason,
-            "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 5,
-                                             "cache_read_input_tokens": 0,
-                                             "cache_creation_input_tokens": 0}}
+    return {
+        "id": f"msg_{uuid.uuid4().hex[:20]}",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": step.content,
+        "stop_reason": step.stop_reason,
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": 10,
+            "output_tokens": 5,
+            "cache_read_input_tokens": 0,
+            "cache_creation_input_tokens": 0,
+        },
+    }
 
 
 def _sse_events(step: Step, model: str) -> list[tuple[str, dict[str, Any]]]:
     message = _message(step, model)
-    events = [("message_start", {"type": "message_start",
-                                 "message": {**message, "content": [], "stop_reason": None}})]
+    events = [
+        (
+            "message_start",
+            {"type": "message_start", "message": {**message, "content": [], "stop_reason": None}},
+        )
+    ]
     for index, block in enumerate(step.content):
         if block["type"] == "text":
-            events.append(("content_block_start", {"type": "content_block_start", "index": index,
-                                                   "content_block": {"type": "text", "text": ""}}))
+            events.append(
+                (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": index,
+                        "content_block": {"type": "text", "text": ""},
+                    },
+                )
+            )
             words = block["text"].split(" ")
             for i, word in enumerate(words):
                 piece = word if i == 0 else " " + word
-                events.append(("content_block_delta", {"type": "content_block_delta",
-                               "index": index, "delta": {"type": "text_delta", "text": piece}}))
+                events.append(
+                    (
+                        "content_block_delta",
+                        {
+                            "type": "content_block_delta",
+                            "index": index,
+                            "delta": {"type": "text_delta", "text": piece},
+                        },
+                    )
+                )
         else:
-            events.append(("content_block_start", {"type": "content_block_start", "index": index,
-                           "content_block": {**block, "input": {}}}))
-            events.append(("content_block_delta", {"type": "content_block_delta", "index": index,
-                           "delta": {"type": "input_json_delta",
-                                     "partial_json": json.dumps(block["input"])}}))
+            events.append(
+                (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": index,
+                        "content_block": {**block, "input": {}},
+                    },
+                )
+            )
+            events.append(
+                (
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {
+                            "type": "input_json_delta",
+                            "partial_json": json.dumps(block["input"]),
+                        },
+                    },
+                )
+            )
         events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
-    events.append(("message_delta", {"type": "message_delta",
-                                     "delta": {"stop_reason": step.stop_reason,
-                                               "stop_sequence": None},
-                                     "usage": {"output_tokens": 5}}))
+    events.append(
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": step.stop_reason, "stop_sequence": None},
+                "usage": {"output_tokens": 5},
+            },
+        )
+    )
     events.append(("message_stop", {"type": "message_stop"}))
     return events
 
@@ -127,18 +192,29 @@ class FakeAnthropic:
         elif self.default is not None:
             step = self.default
         else:
-            return JSONResponse({"type": "error", "error": {
-                "type": "invalid_request_error", "message": "fake: script exhausted"}}, 400)
+            return JSONResponse(
+                {
+                    "type": "error",
+                    "error": {"type": "invalid_request_error", "message": "fake: script exhausted"},
+                },
+                400,
+            )
         if step.delay:
             await asyncio.sleep(step.delay)
         if step.status != 200:
             kind = _ERROR_TYPES.get(step.status, "api_error")
-            return JSONResponse({"type": "error", "error": {"type": kind, "message": kind}},
-                                step.status, headers=step.headers)
+            return JSONResponse(
+                {"type": "error", "error": {"type": kind, "message": kind}},
+                step.status,
+                headers=step.headers,
+            )
         if not body.get("stream"):
             return JSONResponse(_message(step, body.get("model", "")), headers=step.headers)
-        return StreamingResponse(self._stream(step, body.get("model", "")),
-                                 media_type="text/event-stream", headers=step.headers)
+        return StreamingResponse(
+            self._stream(step, body.get("model", "")),
+            media_type="text/event-stream",
+            headers=step.headers,
+        )
 
     async def _stream(self, step: Step, model: str) -> AsyncIterator[bytes]:
         events = _sse_events(step, model)
@@ -147,8 +223,10 @@ class FakeAnthropic:
             return
         for n, (name, data) in enumerate(events):
             if step.stream_error_after is not None and n == step.stream_error_after:
-                error = {"type": "error", "error": {"type": "overloaded_error",
-                                                    "message": "Overloaded"}}
+                error = {
+                    "type": "error",
+                    "error": {"type": "overloaded_error", "message": "Overloaded"},
+                }
                 yield f"event: error\ndata: {json.dumps(error)}\n\n".encode()
                 return
             if step.chunk_delay:
@@ -163,8 +241,13 @@ class FakeAnthropic:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
-                                timeout_graceful_shutdown=0.2)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=0.2,
+        )
         return uvicorn.Server(config), sock
 
     async def __aenter__(self) -> FakeAnthropic:

@@ -1,0 +1,67 @@
+"""Checks on submitted credential values against a server's template (nothing echoes a value)."""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from credentials.secrets import find_secrets
+from credentials.templates import CredentialItem, ServerTemplate
+
+MAX_VALUE_CHARS = 16_384
+_SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+
+
+class InvalidCredential(ValueError):
+    """Input that cannot be stored; ``field`` names the culprit (never the value)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _field(name: str) -> str:
+    # a secret pasted as a name must not come back in the error
+    safe = _SAFE_NAME.match(name) and not find_secrets(name)
+    return f"values.{name}" if safe else "values"
+
+
+def validate_values(template: ServerTemplate, values: Mapping[str, Any]) -> dict[str, str]:
+    """The cleaned values (stripped) or InvalidCredential for the first bad one."""
+    if not values:
+        raise InvalidCredential("values", "Provide at least one credential value.")
+    clean: dict[str, str] = {}
+    for name, value in values.items():
+        where = _field(str(name))
+        item = template.item(str(name))
+        if item is None:
+            known = ", ".join(i.name for i in template.items) or "none"
+            shown = f" {name!r}" if where != "values" else ""
+            raise InvalidCredential(
+                where, f"Unknown credential{shown} for server {template.slug!r}; expected: {known}."
+            )
+        clean[item.name] = _validate_value(item, where, value)
+    return clean
+
+
+def _validate_value(item: CredentialItem, where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidCredential(where, f"{item.name} must be a string.")
+    value = value.strip()
+    if not value:
+        raise InvalidCredential(where, f"{item.name} is empty.")
+    if len(value) > MAX_VALUE_CHARS:
+        raise InvalidCredential(
+            where, f"{item.name} is too long (at most {MAX_VALUE_CHARS} characters)."
+        )
+    if "\x00" in value:
+        raise InvalidCredential(where, f"{item.name} contains a NUL character.")
+    if item.pattern:
+        try:
+            matches = re.fullmatch(item.pattern, value) is not None
+        except re.error:
+            matches = True  # a broken template pattern must not block the user
+        if not matches:
+            hint = f" It should look like {item.example}." if item.example else ""
+            raise InvalidCredential(where, f"{item.name} does not have the expected format.{hint}")
+    return str(value)

@@ -1,0 +1,137 @@
+"""HTTP routes for chat: thin wrappers over ``chat.service``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from chat import service
+from core.errors import AppError, error_responses
+from dynamic_mcp.api.deps import DB, CurrentUser
+
+router = APIRouter(tags=["chat"], responses=error_responses(401, 500))
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"message": "Every morning, summarise new GitHub issues and post them to Slack."},
+                {
+                    "session_id": "2f1c7a52-8d0e-4c36-9a57-1f9e3b5b8d21",
+                    "message": "Use the team channel.",
+                },
+            ]
+        }
+    )
+
+    session_id: UUID | None = None
+    message: str = Field(min_length=1, max_length=20_000)
+
+
+def _sse(event: str, data: Any) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(jsonable_encoder(data))}\n\n".encode()
+
+
+async def _stream_turn(
+    runtime: service.ChatRuntime, db: Any, user: Any, session_id: UUID
+) -> AsyncIterator[bytes]:
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    turn = asyncio.create_task(
+        service.run_chat_turn(
+            runtime,
+            db,
+            user,
+            session_id,
+            on_event=lambda name, data: queue.put_nowait((name, data)),
+        )
+    )
+    turn.add_done_callback(lambda _: queue.put_nowait(("", None)))
+    yield _sse("session", {"session_id": session_id})
+    try:
+        while (item := await queue.get())[0]:
+            yield _sse(*item)
+        if isinstance(error := turn.exception(), AppError):
+            yield _sse("error", {"error": {"code": error.code, "message": error.message}})
+        elif error is not None:
+            yield _sse(
+                "error",
+                {
+                    "error": {
+                        "code": "internal_error",
+                        "message": "Something went wrong on our side.",
+                    }
+                },
+            )
+        else:
+            yield _sse("done", turn.result())
+    finally:
+        turn.cancel()  # the client went away: stop the turn (stored history stays consistent)
+
+
+@router.post(
+    "/api/chat",
+    summary="Send a chat message (JSON, or SSE with Accept: text/event-stream)",
+    responses={
+        200: {
+            "description": "The turn's reply; with `Accept: text/event-stream`, a stream of "
+            "`session`, `text_delta`, `tool_start`, `tool_end`, `ui`, then "
+            "`done` or `error` events",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **error_responses(404, 413, 422, 429, 502, 503),
+    },
+)
+async def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -> Any:
+    runtime = service.get_runtime(request.app)
+    session_id = await service.open_turn(db, user, body.session_id, body.message)
+    if "text/event-stream" in request.headers.get("accept", ""):
+        return StreamingResponse(
+            _stream_turn(runtime, db, user, session_id),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    return await service.run_chat_turn(runtime, db, user, session_id)
+
+
+@router.get(
+    "/api/chat/history",
+    summary="List chat sessions, newest first",
+    responses=error_responses(400, 422),
+)
+async def chat_history(
+    user: CurrentUser, db: DB, limit: Limit = 20, cursor: str | None = None
+) -> Any:
+    return await service.history(db, user, limit, cursor)
+
+
+@router.get(
+    "/api/sessions/{session_id}/messages",
+    summary="A session's messages",
+    responses=error_responses(400, 404, 422),
+)
+async def session_messages(
+    session_id: UUID, user: CurrentUser, db: DB, limit: Limit = 50, cursor: str | None = None
+) -> Any:
+    return await service.session_messages(db, user, session_id, limit, cursor)
+
+
+@router.delete(
+    "/api/sessions/{session_id}",
+    status_code=204,
+    summary="Delete a session",
+    responses=error_responses(404, 422),
+)
+async def delete_session(session_id: UUID, user: CurrentUser, db: DB) -> Response:
+    await service.delete_session(db, user, session_id)
+    return Response(status_code=204)

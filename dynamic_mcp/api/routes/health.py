@@ -1,0 +1,50 @@
+"""Health endpoints: service summary, liveness and readiness."""
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from core.db.migrations import pending_migrations
+from dynamic_mcp import __version__
+from dynamic_mcp.api.deps import DB, AppSettings
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    service: str
+    version: str
+    database: str
+
+
+@router.get("/", response_model=Health, summary="Service health")
+async def health(db: DB) -> Health:
+    """Name, version and whether the database answers. Always 200 while the process runs."""
+    reachable = await db.ping()
+    database = "ok" if reachable else "unavailable"
+    return Health(service="dynamic-mcp", version=__version__, database=database)
+
+
+@router.get("/healthz", summary="Liveness")
+async def healthz() -> dict[str, str]:
+    """The process is up and serving requests."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness", responses={503: {"description": "Not ready"}})
+async def readyz(db: DB, settings: AppSettings) -> JSONResponse:
+    """Ready when the database answers and every migration is applied; 503 otherwise."""
+    checks = {"database": "unavailable", "migrations": "unknown"}
+    if await db.ping():
+        checks["database"] = "ok"
+        try:
+            async with db.pool.acquire(timeout=1) as conn:
+                pending = await pending_migrations(conn, settings.sql_dir)
+            checks["migrations"] = "ok" if not pending else f"pending: {', '.join(pending)}"
+        except Exception:  # the database went away between the two checks
+            checks["database"] = "unavailable"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )
