@@ -24,6 +24,7 @@ COPY core ./core
 COPY auth ./auth
 COPY credentials ./credentials
 COPY agents ./agents
+COPY workflows ./workflows
 COPY chat ./chat
 COPY dynamic_mcp ./dynamic_mcp
 COPY orchestrator ./orchestrator

@@ -1,0 +1,1 @@
+"""Workflows that run: schedules and triggers found in requests, scheduled runs, run history."""
