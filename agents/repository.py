@@ -1,4 +1,4 @@
-"""SQL for agents and the catalog entries they are built from.
+"""SQL for the user's agents.
 
 Functions take a connection: under ``db.as_user`` RLS limits every query to the caller's rows.
 """
@@ -36,33 +36,6 @@ def _record(row: asyncpg.Record) -> dict[str, Any]:
     for key in _JSON_COLUMNS & out.keys():
         if isinstance(out[key], str):
             out[key] = json.loads(out[key])
-    return out
-
-
-async def fetch_catalog_entries(conn: asyncpg.Connection, slugs: list[str]) -> list[dict[str, Any]]:
-    """Catalog entries ``{slug, name, launch, credentials}`` in the order of ``slugs``."""
-    rows = await conn.fetch(
-        "select slug, name, launch, credentials from public.mcp_servers"
-        " where slug = any($1::text[]) and retired_at is null",
-        slugs,
-    )
-    by_slug = {row["slug"]: _record(row) for row in rows}
-    return [by_slug[slug] for slug in slugs if slug in by_slug]
-
-
-async def stored_credential_names(
-    conn: asyncpg.Connection, user_id: str, slugs: list[str]
-) -> dict[str, set[str]]:
-    """Names (never values) of the credentials the user stored, per server."""
-    rows = await conn.fetch(
-        "select server_slug, env_name from public.user_credentials"
-        " where user_id = $1 and server_slug = any($2::text[])",
-        as_uuid(user_id),
-        slugs,
-    )
-    out: dict[str, set[str]] = {}
-    for row in rows:
-        out.setdefault(row["server_slug"], set()).add(row["env_name"])
     return out
 
 

@@ -18,34 +18,23 @@ from typing import Any
 from fastapi import FastAPI
 
 from agents import repository
-from agents.config_builder import (
-    AgentConfig,
-    ConfigBuildError,
-    MissingCredentialsError,
-    build_agent_config,
-)
+from agents.agent_config import AgentConfig
+from agents.config_builder import build_agent_config
+from agents.errors import ConfigInvalidError
 from agents.supervisor import (
     AgentError,
     Supervisor,
     install_supervisor,
     kill_leftovers,
 )
-from agents.validation import ConfigInvalidError
+from catalog.repository import UnknownServerError
 from core.config import Settings
 from core.db.database import Database
 from core.errors import AppError
+from credentials.service import credential_status, load_user_secrets
 
 log = logging.getLogger(__name__)
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-async def load_user_secrets(
-    conn: Any, user_id: str, servers: list[str]
-) -> dict[str, dict[str, str]]:
-    """Decrypted credentials ``{server_slug: {NAME: value}}`` (the credentials domain owns this)."""
-    from credentials.service import load_user_secrets as load
-
-    return await load(conn, user_id, servers)
 
 
 def agent_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -85,35 +74,25 @@ async def create_config(
     if len(slugs) != len([s for s in servers if s and s.strip()]):
         raise AppError(400, "duplicate_servers", "A server is listed more than once.")
     async with db.as_user(user.claims) as conn:
-        entries = await repository.fetch_catalog_entries(conn, slugs)
-        unknown = sorted(set(slugs) - {e["slug"] for e in entries})
-        if unknown:
+        try:  # the entries and the names of what the user stored, in one read
+            statuses = await credential_status(conn, user.id, slugs)
+        except UnknownServerError as error:
             raise AppError(
-                404,
-                "unknown_servers",
-                f"Unknown server(s): {', '.join(unknown)}",
-                {"servers": unknown},
-            )
-        provided = await repository.stored_credential_names(conn, user.id, slugs)
+                404, "unknown_servers", str(error), {"servers": sorted(error.slugs)}
+            ) from None
     try:
         # validation imports fast-agent (~2 s, once) and writes a temp card: keep it off the loop
         config = await asyncio.to_thread(
             build_agent_config,
-            entries,
+            [status.template for status in statuses],
             agent_name=agent_name,
             instruction=instruction,
             default_model=settings.agent_default_model,
-            provided=provided,
+            provided={status.template.slug: status.stored for status in statuses},
         )
-    except MissingCredentialsError as error:
-        raise AppError(409, "missing_credentials", str(error), {"missing": error.missing}) from None
-    except ConfigBuildError as error:
-        raise AppError(400, "invalid_agent_config", str(error)) from None
     except ConfigInvalidError as error:
-        log.error("generated an invalid agent config: %s", error)
-        raise AppError(
-            500, "agent_config_bug", f"Generated config failed validation: {error}"
-        ) from None
+        log.error("generated an invalid agent config: %s", error.message)
+        raise
     async with db.as_user(user.claims) as conn:
         row = await repository.save_agent(
             conn, user.id, session_id, config.name, config.to_json(), config.servers
@@ -152,12 +131,7 @@ async def start_agent(
         row = await _owned(conn, agent_id)
         config = AgentConfig.from_json(row["config"])
         values = await load_user_secrets(conn, user.id, [s["slug"] for s in config.servers])
-        try:
-            env = config.process_env(values)
-        except MissingCredentialsError as error:
-            raise AppError(
-                409, "missing_credentials", str(error), {"missing": error.missing}
-            ) from None
+        env = config.process_env(values)  # MissingCredentialsError is a 409 of its own
         if supervisor.get(str(row["id"])) is None:
             await repository.update_agent(conn, agent_id, status="starting", error=None)
     try:
@@ -232,12 +206,7 @@ async def agent_files(
         files = config.files()
         if include_secrets and config.secret_refs:
             values = await load_user_secrets(conn, user.id, [s["slug"] for s in config.servers])
-            try:
-                files["fast-agent.secrets.yaml"] = config.secrets_yaml(values)
-            except MissingCredentialsError as error:
-                raise AppError(
-                    409, "missing_credentials", str(error), {"missing": error.missing}
-                ) from None
+            files["fast-agent.secrets.yaml"] = config.secrets_yaml(values)
     return files
 
 

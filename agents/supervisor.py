@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import yaml
 
-from agents.config_builder import AgentConfig
+from agents.agent_config import AgentConfig
 from core.config import Settings
 
 log = logging.getLogger(__name__)

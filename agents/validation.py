@@ -11,9 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-
-class ConfigInvalidError(RuntimeError):
-    """A generated config that fast-agent would reject: a bug in the builder, never handed out."""
+from agents.errors import ConfigInvalidError
 
 
 @lru_cache(maxsize=1)

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.db.database import Database  # noqa: E402
 from dynamic_mcp.app import create_app  # noqa: E402
+from tests.catalog_helpers import install_servers  # noqa: E402
 from tests.conftest import create_user, make_settings  # noqa: E402
 from tests.test_agents_api import ECHO, TEST_SERVERS, TIME  # noqa: E402
 
@@ -64,16 +65,7 @@ async def main(rounds: int, starts: int) -> None:
 
 async def run(app, database, settings, rounds: int, starts: int) -> None:
     async with database.service() as conn:
-        for slug, entry in TEST_SERVERS.items():
-            await conn.execute(
-                "insert into public.mcp_servers (slug, name, description, launch, credentials,"
-                " entry, content_hash) values ($1, $1, 'bench', $2, $3, $4, 'bench')"
-                " on conflict (slug) do nothing",
-                slug,
-                entry["launch"],
-                entry["credentials"],
-                {"slug": slug, **entry},
-            )
+        await install_servers(conn, *({"slug": slug, **e} for slug, e in TEST_SERVERS.items()))
     user = await create_user(database, settings)
     async with database.as_user(user.claims) as conn:
         session_id = str(

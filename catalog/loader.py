@@ -124,6 +124,15 @@ def _row(entry: CatalogEntry, content_hash: str) -> tuple[Any, ...]:
     )
 
 
+async def upsert_entries(conn: Any, entries: list[CatalogEntry]) -> None:
+    """Write entries as they are, without embedding them (operators' one-off servers, tests):
+    full-text search finds them, vector search does not until the next ``load_catalog``."""
+    for entry in entries:
+        await conn.fetchval(_UPSERT, *_row(entry, entry.content_hash()))
+    if entries:
+        await conn.execute("select public.refresh_catalog_search_terms()")
+
+
 async def load_catalog(
     db: Any,
     embedder: Embedder,

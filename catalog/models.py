@@ -1,5 +1,8 @@
 """The catalog entry: one MCP server, as stored in ``catalog/servers/<slug>.json``.
 
+This is the one model of a server and of the credentials it needs: the credentials and agents
+packages read entries through ``catalog.repository`` and use these classes as they are.
+
 ``catalog/schema.json`` is the same contract as a JSON Schema for people and other tools;
 this pydantic model is what the code validates with.
 """
@@ -7,13 +10,17 @@ this pydantic model is what the code validates with.
 import hashlib
 import json
 import re
+from collections.abc import Collection
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
-ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$"
+# The one name rule for a credential and for a launch environment variable: a portable
+# environment variable name, so every credential the catalog accepts can reach its server.
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+HEADER_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
 _GENERIC_NAME_WORDS = frozenset(
@@ -30,13 +37,13 @@ class StdioLaunch(_Strict):
     transport: Literal["stdio"] = "stdio"
     command: str = Field(min_length=1)
     args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict)
+    env: dict[Annotated[str, Field(pattern=ENV_NAME)], str] = Field(default_factory=dict)
 
 
 class RemoteLaunch(_Strict):
     transport: Literal["http", "sse"]
     url: str = Field(pattern=r"^https?://")
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[Annotated[str, Field(pattern=HEADER_NAME)], str] = Field(default_factory=dict)
 
 
 Launch = Annotated[StdioLaunch | RemoteLaunch, Field(discriminator="transport")]
@@ -64,6 +71,30 @@ class Credential(_Strict):
                 raise ValueError(f"not a valid regular expression: {exc}") from exc
         return value
 
+    def instruction(self) -> str:
+        """What it is, where to create it and the expected format, for a person."""
+        text = f"{self.name}: {self.description or 'a value this server needs'}".rstrip(".") + "."
+        if self.obtain_url:
+            text += f" Create it at {self.obtain_url}."
+        if self.example:
+            text += f" It looks like {self.example}."
+        elif self.pattern:
+            text += f" Expected format (regular expression): {self.pattern}."
+        return text
+
+    def ui(self, provided: bool) -> dict[str, Any]:
+        """The form field the page shows (never a value)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "secret": self.secret,
+            "required": self.required,
+            "obtain_url": self.obtain_url,
+            "example": self.example,
+            "pattern": self.pattern,
+            "provided": provided,
+        }
+
 
 class Tool(_Strict):
     name: str = Field(min_length=1, max_length=200)
@@ -89,6 +120,13 @@ class CatalogEntry(_Strict):
         if duplicates:
             raise ValueError(f"credentials: duplicate names {duplicates}")
         return self
+
+    def credential(self, name: str) -> Credential | None:
+        return next((c for c in self.credentials if c.name == name), None)
+
+    def missing_credentials(self, stored: Collection[str]) -> list[str]:
+        """The one answer to "what is missing": required credential names not in ``stored``."""
+        return [c.name for c in self.credentials if c.required and c.name not in stored]
 
     def content_hash(self) -> str:
         """sha256 of the canonical JSON: equal hashes mean nothing to re-embed or rewrite."""

@@ -34,22 +34,6 @@ def _stored(row: asyncpg.Record) -> StoredCredential:
     )
 
 
-async def fetch_templates(conn: asyncpg.Connection, slugs: list[str]) -> dict[str, dict[str, Any]]:
-    """{slug: {"slug", "name", "credentials": [...]}} for the catalog servers that exist."""
-    rows = await conn.fetch(
-        "select slug, name, credentials from public.mcp_servers"
-        " where slug = any($1::text[]) and retired_at is null",
-        slugs,
-    )
-    out: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        creds = row["credentials"]
-        if isinstance(creds, str):
-            creds = json.loads(creds)
-        out[row["slug"]] = {"slug": row["slug"], "name": row["name"], "credentials": creds or []}
-    return out
-
-
 async def fetch_credentials(
     conn: asyncpg.Connection, user_id: str, servers: list[str] | None = None
 ) -> list[StoredCredential]:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from credentials.templates import ServerTemplate
+from catalog.models import CatalogEntry
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,12 @@ class MissingCredential:
 
 @dataclass(frozen=True)
 class ServerStatus:
-    template: ServerTemplate
+    template: CatalogEntry
     stored: list[str]
 
     @property
     def missing(self) -> list[str]:
-        return [n for n in self.template.required_names if n not in self.stored]
+        return self.template.missing_credentials(self.stored)
 
     @property
     def complete(self) -> bool:
@@ -43,7 +43,7 @@ class ServerStatus:
                     "status": "provided" if item.name in self.stored else "missing",
                     **({} if item.name in self.stored else {"instruction": item.instruction()}),
                 }
-                for item in self.template.items
+                for item in self.template.credentials
             ],
         }
 
@@ -52,7 +52,7 @@ class ServerStatus:
             "server": self.template.slug,
             "name": self.template.name,
             "complete": self.complete,
-            "items": [item.ui(item.name in self.stored) for item in self.template.items],
+            "items": [item.ui(item.name in self.stored) for item in self.template.credentials],
         }
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import asyncpg
 
+from catalog.repository import UnknownServerError, fetch_entries
 from credentials import repository
 from credentials.log_redaction import register_secret
 from credentials.schemas import MissingCredential, ServerStatus, StoreResult
 from credentials.secrets import Hints, mask, parse_ref, redact_secrets, ref_label
-from credentials.templates import UnknownServerError, get_templates
 from credentials.validation import InvalidCredential, validate_values
 from credentials.vault import DecryptionError, get_vault
 
@@ -54,7 +54,7 @@ async def credential_status(
     conn: asyncpg.Connection, user_id: str, servers: list[str]
 ) -> list[ServerStatus]:
     """For each server (catalog order kept): its template and the names the user has stored."""
-    templates = await get_templates(conn, servers)
+    templates = await fetch_entries(conn, servers)
     stored = await repository.fetch_credentials(conn, user_id, list(templates))
     return [
         ServerStatus(t, [c.name for c in stored if c.server == slug])
@@ -72,7 +72,7 @@ async def missing_credentials(
     out = []
     for status in await credential_status(conn, user_id, servers):
         for name in status.missing:
-            item = status.template.item(name)
+            item = status.template.credential(name)
             assert item is not None
             out.append(
                 MissingCredential(
@@ -107,7 +107,7 @@ async def store_credentials(
     Raises InvalidCredential (nothing stored) naming the offending field.
     """
     try:
-        template = (await get_templates(conn, [server]))[server]
+        template = (await fetch_entries(conn, [server]))[server]
     except UnknownServerError:
         raise InvalidCredential("server", f"Unknown server {server[:100]!r}.") from None
     clean = validate_values(template, values)
@@ -171,10 +171,10 @@ async def _pending_hints(conn: asyncpg.Connection, user_id: str, context: dict[s
     if not servers:
         return Hints()
     try:
-        templates = await get_templates(conn, servers)
+        templates = await fetch_entries(conn, servers)
     except UnknownServerError as error:
-        templates = await get_templates(conn, [s for s in servers if s not in error.slugs])
-    items = [i for t in templates.values() for i in t.items]
+        templates = await fetch_entries(conn, [s for s in servers if s not in error.slugs])
+    items = [i for t in templates.values() for i in t.credentials]
     known = await load_user_secrets(conn, user_id, list(templates))
     # every requested name, so even a non-secret value given as NAME=value can be saved by
     # reference; patterns only for secrets (a non-secret's pattern is too loose to search with)

@@ -4,8 +4,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from catalog.models import CatalogEntry, Credential
 from credentials.secrets import find_secrets
-from credentials.templates import CredentialItem, ServerTemplate
 
 MAX_VALUE_CHARS = 16_384
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
@@ -26,16 +26,16 @@ def _field(name: str) -> str:
     return f"values.{name}" if safe else "values"
 
 
-def validate_values(template: ServerTemplate, values: Mapping[str, Any]) -> dict[str, str]:
+def validate_values(template: CatalogEntry, values: Mapping[str, Any]) -> dict[str, str]:
     """The cleaned values (stripped) or InvalidCredential for the first bad one."""
     if not values:
         raise InvalidCredential("values", "Provide at least one credential value.")
     clean: dict[str, str] = {}
     for name, value in values.items():
         where = _field(str(name))
-        item = template.item(str(name))
+        item = template.credential(str(name))
         if item is None:
-            known = ", ".join(i.name for i in template.items) or "none"
+            known = ", ".join(i.name for i in template.credentials) or "none"
             shown = f" {name!r}" if where != "values" else ""
             raise InvalidCredential(
                 where, f"Unknown credential{shown} for server {template.slug!r}; expected: {known}."
@@ -44,7 +44,7 @@ def validate_values(template: ServerTemplate, values: Mapping[str, Any]) -> dict
     return clean
 
 
-def _validate_value(item: CredentialItem, where: str, value: Any) -> str:
+def _validate_value(item: Credential, where: str, value: Any) -> str:
     if not isinstance(value, str):
         raise InvalidCredential(where, f"{item.name} must be a string.")
     value = value.strip()

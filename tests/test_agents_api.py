@@ -21,6 +21,7 @@ import yaml
 
 from agents import service
 from agents.supervisor import processes_in
+from tests.catalog_helpers import install_servers
 from tools.agents import build_agent_config, create_fast_agent
 from tools.registry import ToolContext, ToolError
 
@@ -74,18 +75,7 @@ async def agent_env(database, settings, app):
     settings.agent_model_override = "passthrough"
     settings.agent_start_timeout_seconds = 180.0  # a busy 2-core CI machine starts slowly
     async with database.service() as conn:
-        for slug, entry in TEST_SERVERS.items():
-            await conn.execute(
-                "insert into public.mcp_servers (slug, name, description, launch, credentials,"
-                " entry, content_hash) values ($1, $1, 'Test-only server for agent tests.',"
-                " $2, $3, $4, 'test')"
-                " on conflict (slug) do update set launch = excluded.launch,"
-                " credentials = excluded.credentials, retired_at = null",
-                slug,
-                entry["launch"],
-                entry["credentials"],
-                {"slug": slug, **entry},
-            )
+        await install_servers(conn, *({"slug": slug, **e} for slug, e in TEST_SERVERS.items()))
     yield app.state.agent_supervisor
     (
         settings.agent_model_override,

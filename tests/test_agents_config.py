@@ -13,16 +13,13 @@ from fast_agent.core.agent_card_validation import scan_agent_card_path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.config_builder import (
-    SERVER_KEY_RE,
-    AgentConfig,
-    ConfigBuildError,
-    MissingCredentialsError,
-    agent_name_from,
-    build_agent_config,
-    server_key_from,
-)
-from agents.validation import ConfigInvalidError, validate_files
+from agents.agent_config import AgentConfig
+from agents.config_builder import build_agent_config
+from agents.errors import ConfigBuildError, ConfigInvalidError, MissingCredentialsError
+from agents.naming import SERVER_KEY_RE, agent_name_from, server_key_from
+from agents.validation import validate_files
+from catalog.models import CatalogEntry, CatalogError, parse_entry
+from tests.catalog_helpers import catalog_entry
 
 CATALOG = Path(__file__).resolve().parent.parent / "catalog" / "servers"
 ECHO = {
@@ -61,6 +58,7 @@ PROVIDED = {slug: set(values) for slug, values in VALUES.items()}
 
 
 def build(entries, **kwargs) -> AgentConfig:
+    entries = [e if isinstance(e, CatalogEntry) else catalog_entry(e) for e in entries]
     args = {
         "agent_name": "My Helper",
         "instruction": "Help the user.",
@@ -154,28 +152,31 @@ def test_missing_required_credentials_are_listed() -> None:
     assert "echo-env: SECRET_TOKEN" in str(caught.value)
 
 
-@pytest.mark.parametrize(
-    "entries, message",
-    [
-        ([ECHO, ECHO], "listed twice"),
-        (
-            [{**ECHO, "launch": {"transport": "websocket", "url": "ws://x"}}],
-            "unsupported transport",
-        ),
-        ([{**ECHO, "launch": {"transport": "stdio"}}], "needs a command"),
-        ([{**GITHUB, "launch": {"transport": "http", "url": "file:///etc/passwd"}}], "http(s) url"),
-        (
-            [{**ECHO, "credentials": [{"name": "BAD;NAME", "required": False}]}],
-            "invalid credential",
-        ),
-        ([{**ECHO, "launch": {**ECHO["launch"], "env": {"A B": "x"}}}], "invalid environment"),
-        ([{**APIFY, "launch": {**APIFY["launch"], "headers": {"X:Y": "v"}}}], "invalid header"),
-        ([], "at least one"),
-    ],
-)
+@pytest.mark.parametrize("entries, message", [([ECHO, ECHO], "listed twice"), ([], "at least one")])
 def test_malformed_inputs_are_refused(entries, message) -> None:
     with pytest.raises(ConfigBuildError, match=re.escape(message)):
         build(entries)
+
+
+@pytest.mark.parametrize(
+    "raw, where",
+    [
+        ({**ECHO, "launch": {"transport": "websocket", "url": "ws://x"}}, "launch"),
+        ({**ECHO, "launch": {"transport": "stdio"}}, "launch.stdio.command"),
+        (
+            {**GITHUB, "launch": {"transport": "http", "url": "file:///etc/passwd"}},
+            "launch.http.url",
+        ),
+        ({**ECHO, "credentials": [{"name": "BAD;NAME", "required": False}]}, "credentials.0.name"),
+        ({**ECHO, "credentials": [{"name": "X-API-KEY"}]}, "credentials.0.name"),
+        ({**ECHO, "launch": {**ECHO["launch"], "env": {"A B": "x"}}}, "launch.stdio.env"),
+        ({**APIFY, "launch": {**APIFY["launch"], "headers": {"X:Y": "v"}}}, "launch.sse.headers"),
+    ],
+)
+def test_entries_the_builder_could_not_place_are_refused_by_the_catalog(raw, where) -> None:
+    # One name rule, in the catalog model: what the catalog accepts, the builder can place.
+    with pytest.raises(CatalogError, match=re.escape(where)):
+        catalog_entry(raw)
 
 
 @pytest.mark.parametrize(
@@ -209,7 +210,7 @@ def test_agent_names_are_normalised() -> None:
 def test_colliding_server_keys_stay_unique() -> None:
     entries = [
         {"slug": slug, "launch": {"command": "x"}, "credentials": []}
-        for slug in ("a.b", "a-b", "A_B")
+        for slug in ("a.b", "a-b", "a_b")
     ]
     config = build(entries, provided={})
     assert [s["key"] for s in config.servers] == ["a-b", "a-b-2", "a-b-3"]
@@ -238,12 +239,13 @@ def test_unknown_server_keys_are_a_bug_not_ignored() -> None:
 
 
 def test_catalog_entries_build_valid_configs() -> None:
-    entries = [json.loads(p.read_text()) for p in sorted(CATALOG.glob("*.json"))]
+    entries = [
+        parse_entry(json.loads(p.read_text()), p.name) for p in sorted(CATALOG.glob("*.json"))
+    ]
     assert len(entries) >= 50
-    remote = [e for e in entries if e["launch"].get("transport") != "stdio"]
+    remote = [e for e in entries if e.launch.transport != "stdio"]
     for entry in entries[::5] + remote[::2]:  # a spread sample keeps this test quick
-        required = {c["name"] for c in entry["credentials"] if c.get("required", True)}
-        build([entry], provided={entry["slug"]: required})
+        build([entry], provided={entry.slug: entry.missing_credentials(())})
 
 
 def test_credentials_in_arguments_go_to_the_secrets_file_whole() -> None:

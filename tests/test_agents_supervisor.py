@@ -6,6 +6,7 @@ from pydantic import SecretStr
 
 from agents.config_builder import build_agent_config
 from agents.supervisor import Supervisor, reply_text, startup_error
+from tests.catalog_helpers import catalog_entry
 from tests.conftest import make_settings
 
 LOG = """
@@ -40,7 +41,9 @@ def test_reply_text_reads_messages_and_tasks() -> None:
 
 def test_agent_environment_is_minimal(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, anthropic_api_key=SecretStr("sk-service"))
-    entry = {"slug": "echo", "launch": {"command": "x"}, "credentials": [{"name": "TOKEN"}]}
+    entry = catalog_entry(
+        {"slug": "echo", "launch": {"command": "x"}, "credentials": [{"name": "TOKEN"}]}
+    )
     config = build_agent_config(
         [entry],
         agent_name="a",

@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 
 from credentials import service
+from tests.catalog_helpers import install_servers
 from tools.credentials import request_credentials, save_credential
 from tools.registry import ToolContext, ToolError
 
@@ -63,49 +64,16 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     },
 }
 
-_FILL_BY_TYPE = {
-    "text": "x",
-    "character varying": "x",
-    "jsonb": "{}",
-    "json": "{}",
-    "boolean": False,
-    "integer": 0,
-    "bigint": 0,
-    "smallint": 0,
-    "double precision": 0.0,
-    "real": 0.0,
-    "ARRAY": [],
-}
-
 
 async def _install_templates(conn: asyncpg.Connection) -> None:
-    """Put the test servers in the catalog table, filling its other required columns."""
-    columns = await conn.fetch(
-        "select column_name, data_type, udt_name from information_schema.columns"
-        " where table_schema = 'public' and table_name = 'mcp_servers'"
-        " and is_nullable = 'NO' and column_default is null and is_generated = 'NEVER'"
-        " and is_identity = 'NO'"
-        " and column_name not in ('slug', 'name', 'credentials')"
+    """Put the test servers in the catalog."""
+    await install_servers(
+        conn,
+        *(
+            {"slug": slug, "name": t["name"], "launch": {"command": "true"}, **t}
+            for slug, t in TEMPLATES.items()
+        ),
     )
-    for slug, template in TEMPLATES.items():
-        values: dict[str, Any] = {
-            "slug": slug,
-            "name": template["name"],
-            "credentials": template["credentials"],
-        }
-        for col in columns:
-            fill = _FILL_BY_TYPE.get(col["data_type"], "x")
-            if col["data_type"] in ("jsonb", "json"):
-                fill = {}
-            values[col["column_name"]] = fill
-        names = list(values)
-        placeholders = ", ".join(f"${i + 1}" for i in range(len(names)))
-        await conn.execute(
-            f"insert into public.mcp_servers ({', '.join(names)}) values ({placeholders})"  # noqa: S608
-            " on conflict (slug) do update set credentials = excluded.credentials,"
-            " retired_at = null",
-            *values.values(),
-        )
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

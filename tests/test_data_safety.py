@@ -16,6 +16,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from tests.catalog_helpers import install_servers
+
 SERVER = "reltest-vault"
 SECRET = "ghp_" + "RelTestSecretValue9" * 2  # unique, so finding it anywhere means a leak
 TEMPLATE = [
@@ -31,36 +33,16 @@ TEMPLATE = [
 ]
 
 
-async def install_server(conn: asyncpg.Connection, slug: str = SERVER, **overrides: Any) -> None:
-    """A catalog row with one secret credential, filling the table's other required columns."""
-    columns = await conn.fetch(
-        "select column_name, data_type from information_schema.columns"
-        " where table_schema = 'public' and table_name = 'mcp_servers' and is_nullable = 'NO'"
-        " and column_default is null and is_generated = 'NEVER' and is_identity = 'NO'"
-        " and column_name not in ('slug', 'name', 'credentials')"
-    )
-    fills = {
-        "jsonb": {},
-        "json": {},
-        "boolean": False,
-        "integer": 0,
-        "bigint": 0,
-        "smallint": 0,
-        "double precision": 0.0,
-        "real": 0.0,
-        "ARRAY": [],
+async def install_server(conn: asyncpg.Connection, slug: str = SERVER, **fields: Any) -> None:
+    """A catalog server with one secret credential (``fields`` override parts of the entry)."""
+    raw: dict[str, Any] = {
+        "slug": slug,
+        "name": "Reliability vault",
+        "launch": {"command": "true"},
+        "credentials": TEMPLATE,
+        **fields,
     }
-    values: dict[str, Any] = {"slug": slug, "name": "Reliability vault", "credentials": TEMPLATE}
-    for col in columns:
-        values[col["column_name"]] = fills.get(col["data_type"], "x")
-    values.update(overrides)
-    names = ", ".join(values)
-    marks = ", ".join(f"${i + 1}" for i in range(len(values)))
-    await conn.execute(
-        f"insert into public.mcp_servers ({names}) values ({marks})"  # noqa: S608
-        " on conflict (slug) do nothing",
-        *values.values(),
-    )
+    await install_servers(conn, raw)
 
 
 async def retire_servers(database, *slugs: str) -> None:
