@@ -69,5 +69,6 @@ VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
-# --proxy-headers: trust X-Forwarded-Proto/For from the load balancer (HSTS, client addresses).
-CMD ["uvicorn", "dynamic_mcp.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips=*", "--no-server-header"]
+# `serve` runs uvicorn with deadlines for slow clients and no Server header; it trusts
+# X-Forwarded-Proto/For from the addresses given here (the load balancer: HSTS, client addresses).
+CMD ["dynamic-mcp", "serve", "--host", "0.0.0.0", "--port", "8000", "--forwarded-allow-ips=*"]

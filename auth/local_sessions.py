@@ -1,5 +1,6 @@
-"""Local sign-in for the embedded default: a user row in ``auth.users`` and rotating
-refresh tokens (stored as SHA-256 digests, single-use, reuse revokes the session)."""
+"""Local sign-in for the embedded default: a one-time sign-in link in, a user row in
+``auth.users`` and rotating refresh tokens out (stored as SHA-256 digests, single-use, reuse
+revokes the session)."""
 
 import hashlib
 import secrets
@@ -9,11 +10,11 @@ from typing import Any
 
 from auth.local import issue_local_token
 from auth.models import TokenResponse, UserOut
+from auth.sign_in_links import redeem_link
 from core.config import Settings
 from core.db.database import Database
 from core.errors import AppError
 
-DEFAULT_EMAIL = "local@localhost"
 REFRESH_TOKEN_TTL = timedelta(days=30)
 
 _UPSERT_USER = """
@@ -21,10 +22,7 @@ insert into auth.users (id, aud, role, email, email_confirmed_at,
                         raw_app_meta_data, raw_user_meta_data)
 values (gen_random_uuid(), 'authenticated', 'authenticated', $1, now(),
         '{"provider": "local", "providers": ["local"]}'::jsonb, $2::jsonb)
-on conflict (email) where is_sso_user = false do update
-  set raw_user_meta_data = coalesce(auth.users.raw_user_meta_data, '{}'::jsonb)
-                           || excluded.raw_user_meta_data,
-      updated_at = now()
+on conflict (email) where is_sso_user = false do update set updated_at = now()
 returning id, email, raw_user_meta_data
 """
 
@@ -76,11 +74,12 @@ def _response(
     )
 
 
-async def sign_in_local(
-    db: Database, settings: Settings, email: str | None, name: str | None
-) -> TokenResponse:
-    """Find or create the local user for ``email`` and open a new session for it."""
-    email = (email or DEFAULT_EMAIL).strip().lower()
+async def sign_in_local(db: Database, settings: Settings, token: str) -> TokenResponse:
+    """Spend a sign-in link and open a session for the account it names (created on first use).
+
+    A name is only ever set when the account is created: signing in never rewrites a profile.
+    """
+    email, name = await redeem_link(db, token)
     metadata = {"full_name": name, "name": name} if name else {}
     session_id = uuid.uuid4()
     async with db.service() as conn:

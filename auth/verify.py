@@ -123,6 +123,10 @@ class TokenVerifier:
             raise unauthorized("invalid_token", "Malformed access token") from None
         if not isinstance(header, dict):
             raise unauthorized("invalid_token", "Malformed access token")
+        if "crit" in header:
+            # RFC 7515 §4.1.11: extensions listed in "crit" must be understood or the token
+            # refused; this service understands none (b64=false, for one, changes what is signed).
+            raise unauthorized("invalid_token", "Token header has critical extensions (crit)")
         key, alg = await self._key_for(header)
         try:
             claims: dict[str, Any] = jwt.decode(

@@ -84,12 +84,11 @@ async def _measure(
     return samples
 
 
-async def _load(base: str, requests: int) -> None:
+async def _load(base: str, requests: int, link: str) -> None:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        token = (await client.post("/api/auth/local", json={"email": "bench@example.test"})).json()[
-            "access_token"
-        ]
+        body = {"token": link.rsplit("sign-in=", 1)[1]}
+        token = (await client.post("/api/auth/local", json=body)).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
 
         async def chat(c: httpx.AsyncClient) -> None:
@@ -159,6 +158,7 @@ def main() -> None:
         "ANTHROPIC_BASE_URL": fake_url,
         "ANTHROPIC_MODEL": "claude-sonnet-4-6",
         "RATE_LIMIT_CHAT_PER_MINUTE": "100000000",
+        "RATE_LIMIT_IP_PER_MINUTE": "0",  # one client address sends all the load
         "LOG_LEVEL": "WARNING",
         "DB_POOL_MAX": "20",
         "DATABASE_URL": "",
@@ -174,7 +174,15 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        asyncio.run(_load(base, args.requests))
+        # the operator's one-time sign-in link, as `dynamic-mcp sign-in-link` prints it
+        link = subprocess.run(
+            [sys.executable, "-m", "dynamic_mcp.cli", "sign-in-link", "--email", "bench@x.test"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        asyncio.run(_load(base, args.requests, link))
     finally:
         server.terminate()
         server.wait(30)

@@ -36,6 +36,10 @@ from typing import Any
 
 import httpx
 
+from auth.sign_in_links import create_link
+from core.config import Settings
+from core.db.database import Database
+
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES_PER_TURN = 6  # user, (assistant tool_use, user tool_result) x 2, assistant text
 PROMPT = "Watch new GitHub issues and post each one to a Slack channel"
@@ -125,12 +129,16 @@ def running_stack(
     chunk: float,
     catalog: bool = False,
     extra_env: dict[str, str] | None = None,
-) -> Iterator[tuple[str, str]]:
-    """Start the model fake and the API server; yield (api base URL, model URL)."""
+) -> Iterator[tuple[str, str, Settings]]:
+    """Start the model fake and the API server; yield (api base URL, model URL, and the settings
+    that reach the server's database, for the operator's sign-in links)."""
     workdir = Path(tempfile.mkdtemp(prefix="dmcp-load-"))
     workdir.chmod(0o755)  # the embedded Postgres runs as its own user when we are root
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SUPABASE_URL")}
     env.update({"PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING", "ENVIRONMENT": "test"})
+    # Every simulated user comes from this one address: per-address limits would measure
+    # themselves, not the service (the per-account limits stay on).
+    env.update({"RATE_LIMIT_IP_PER_MINUTE": "0", "RATE_LIMIT_AUTH_PER_MINUTE": "0"})
     model = subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -185,7 +193,12 @@ def running_stack(
         )
         base = f"http://127.0.0.1:{port}"
         _wait_ready(base, api, 180)
-        yield base, model_url
+        operator = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            data_dir=workdir / "data",
+            database_url=env.get("DATABASE_URL") or None,
+        )
+        yield base, model_url, operator
     finally:
         for process in (api, model):
             if process is not None and process.poll() is None:
@@ -225,10 +238,25 @@ async def _turn(
     return (200, done) if done is not None else (200, "stream ended without a done event")
 
 
+async def _sign_in_links(operator: Settings, users: int) -> list[str]:
+    """One one-time sign-in link per simulated user (and the warm-up), made as the operator's
+    ``dynamic-mcp sign-in-link`` makes them."""
+    db = await Database.open(operator, migrate=False)
+    try:
+        return [await create_link(db, operator, f"load-{n}@example.test") for n in range(-1, users)]
+    finally:
+        await db.close()
+
+
 async def _user(
-    client: httpx.AsyncClient, n: int, turns: int, report: Report, sent: dict[str, list[str]]
+    client: httpx.AsyncClient,
+    n: int,
+    turns: int,
+    report: Report,
+    sent: dict[str, list[str]],
+    link: str,
 ) -> None:
-    signed_in = await client.post("/api/auth/local", json={"email": f"load-{n}@example.test"})
+    signed_in = await client.post("/api/auth/local", json={"token": link})
     report.requests += 1
     if signed_in.status_code != 200:
         report.errors.append(f"user {n} sign-in -> {signed_in.status_code}")
@@ -317,18 +345,21 @@ def check_transcript(items: list[dict[str, Any]], sent: list[str]) -> tuple[int,
     return lost, duplicated, problems
 
 
-async def run_load(base: str, model_url: str, users: int, turns: int) -> Report:
+async def run_load(base: str, model_url: str, users: int, turns: int, operator: Settings) -> Report:
     """Run the simulated users against a running stack and verify every stored transcript."""
     report = Report(users, turns)
+    links = await _sign_in_links(operator, users)
     sent: dict[str, list[str]] = {}
     limits = httpx.Limits(max_connections=users + 8, max_keepalive_connections=users + 8)
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
         # one turn first, unmeasured: the embedding model and the pools warm up once per process
         warmup = Report(1, 1)
-        await _user(client, -1, 1, warmup, {})
+        await _user(client, -1, 1, warmup, {}, links[0])
         report.errors += warmup.errors
         started = time.perf_counter()
-        await asyncio.gather(*(_user(client, n, turns, report, sent) for n in range(users)))
+        await asyncio.gather(
+            *(_user(client, n, turns, report, sent, links[n + 1]) for n in range(users))
+        )
         report.wall_seconds = time.perf_counter() - started
         for session_id, markers in sent.items():
             items = await _stored(client, session_id, report.headers_of[session_id])
@@ -354,8 +385,8 @@ def main() -> int:
     parser.add_argument("--catalog", action="store_true", help="load the bundled catalog first")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    with running_stack(args.ttft, args.chunk, args.catalog) as (base, model_url):
-        report = asyncio.run(run_load(base, model_url, args.users, args.turns))
+    with running_stack(args.ttft, args.chunk, args.catalog) as (base, model_url, operator):
+        report = asyncio.run(run_load(base, model_url, args.users, args.turns, operator))
     summary = report.summary()
     if args.json:
         print(json.dumps(summary))

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = 1_000_000
+    # The address people use to reach the service (sign-in links); default http://HOST:PORT.
+    public_url: str | None = None
+    # Slow clients (slowloris): a request's headers, and then its body, must arrive in time.
+    http_header_timeout_seconds: float = 10.0
+    http_body_timeout_seconds: float = 30.0
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     sql_dir: Path = PROJECT_ROOT / "sql"
 
@@ -41,6 +46,8 @@ class Settings(BaseSettings):
     db_pool_max: int = 10
     # Supabase's transaction pooler (port 6543) cannot hold prepared statements: set to 0 there.
     db_statement_cache_size: int = 100
+    # How often the embedded Postgres is checked for life (and restarted when it died).
+    embedded_postgres_check_seconds: float = 2.0
 
     # --- Supabase auth -----------------------------------------------------------------------
     supabase_url: str | None = None
@@ -50,6 +57,9 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = 30
     jwks_cache_ttl_seconds: int = 600
     local_token_ttl_seconds: int = 3600
+    # One-time sign-in links for the embedded default's operator (printed at start).
+    local_sign_in_link_ttl_seconds: int = 900
+    local_sign_in_link_at_start: bool = True
 
     # --- models ------------------------------------------------------------------------------
     anthropic_api_key: SecretStr | None = None
@@ -83,6 +93,11 @@ class Settings(BaseSettings):
     # --- limits ------------------------------------------------------------------------------
     rate_limit_chat_per_minute: int = 30
     rate_limit_credentials_per_minute: int = 30
+    rate_limit_agents_per_minute: int = 10
+    # Per client address (accounts are free to make): sign-in and refresh, then every
+    # rate-limited route together.
+    rate_limit_auth_per_minute: int = 20
+    rate_limit_ip_per_minute: int = 120
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from agents.service import agents_lifespan
+from auth.sign_in_links import offer_link_at_start
 from catalog.loader import ensure_catalog_loaded
 from chat.service import ChatRuntime
 from core.config import Settings, get_settings
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.db = db
         await check_credentials_key(db, settings)  # refuse to start with a wrong/missing key
         await ensure_catalog_loaded(db, settings)  # the bundled catalog, when none is loaded yet
+        await offer_link_at_start(db, settings)  # local mode: the operator's sign-in link
         chat_runtime = app.state.chat_runtime = ChatRuntime.create(settings)  # one model client
         try:
             async with agents_lifespan(app):  # reconcile agents at start, stop all at end

@@ -11,17 +11,19 @@ from core.config import get_settings
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from dynamic_mcp.server import server_config
+
     settings = get_settings()
-    uvicorn.run(
+    # The app reads these settings too (its sign-in link names the address it serves on).
+    settings.host, settings.port = args.host or settings.host, args.port or settings.port
+    config = server_config(
+        settings,
         "dynamic_mcp.app:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
-        log_level=settings.log_level.lower(),
-        access_log=False,
+        settings.host,
+        settings.port,
+        args.forwarded_allow_ips,
     )
+    uvicorn.Server(config).run()
     return 0
 
 
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=lambda _args: asyncio.run(_migrate_async()))
 
     # Each domain adds its own subcommands.
+    __import__("auth.cli", fromlist=["register"]).register(commands)
     __import__("credentials.cli", fromlist=["register"]).register(commands)
     __import__("catalog.cli", fromlist=["register"]).register(commands)
     __import__("dynamic_mcp.eval_cli", fromlist=["register"]).register(commands)

@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from auth.local import issue_local_token
+from auth.sign_in_links import create_link
 from catalog.embedders import get_embedder
 from catalog.loader import load_catalog
 from core.config import Settings
@@ -54,6 +55,11 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "openai_api_key": None,
         "database_url": None,
         "supabase_url": None,
+        # The suite signs in and chats hundreds of times a minute from one address, and the
+        # per-address counters live in the shared database: the limit tests turn these on.
+        "rate_limit_ip_per_minute": 0,
+        "rate_limit_auth_per_minute": 0,
+        "rate_limit_agents_per_minute": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -114,3 +120,30 @@ def make_user(database: Database, settings: Settings) -> Callable[..., Awaitable
         return await create_user(database, settings, email)
 
     return _make
+
+
+async def sign_in_local(
+    client: httpx.AsyncClient,
+    database: Database,
+    settings: Settings,
+    email: str | None = None,
+    name: str | None = None,
+) -> dict:
+    """Sign in through ``POST /api/auth/local`` as the operator does: make a one-time link with
+    the code behind ``dynamic-mcp sign-in-link``, then spend its token. Returns the session."""
+    token = await create_link(database, settings, email, name)
+    response = await client.post("/api/auth/local", json={"token": token})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture
+def sign_in(
+    client: httpx.AsyncClient, database: Database, settings: Settings
+) -> Callable[..., Awaitable[dict]]:
+    """``await sign_in(email=..., name=...)``: a local session through the API (see above)."""
+
+    async def _sign_in(email: str | None = None, name: str | None = None) -> dict:
+        return await sign_in_local(client, database, settings, email, name)
+
+    return _sign_in

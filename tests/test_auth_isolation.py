@@ -3,13 +3,12 @@
 import uuid
 
 from tests.auth_helpers import assert_error, bearer
+from tests.conftest import sign_in_local
 
 
-async def _sign_in(client, name):
+async def _sign_in(client, database, settings, name):
     email = f"{name}-{uuid.uuid4().hex[:6]}@example.test"
-    response = await client.post("/api/auth/local", json={"email": email, "name": name})
-    assert response.status_code == 200, response.text
-    body = response.json()
+    body = await sign_in_local(client, database, settings, email, name)
     return body["user"]["id"], bearer(body["access_token"])
 
 
@@ -19,9 +18,9 @@ async def _chat(client, headers, message):
     return response.json()["session_id"]
 
 
-async def test_two_users_cannot_read_each_others_sessions(client, database):
-    alice_id, alice = await _sign_in(client, "alice")
-    bob_id, bob = await _sign_in(client, "bob")
+async def test_two_users_cannot_read_each_others_sessions(client, database, settings):
+    alice_id, alice = await _sign_in(client, database, settings, "alice")
+    bob_id, bob = await _sign_in(client, database, settings, "bob")
     alice_session = await _chat(client, alice, "I want an agent that reads my GitHub issues")
     bob_session = await _chat(client, bob, "Summarise my Notion pages every morning")
 

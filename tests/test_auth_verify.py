@@ -8,6 +8,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from cryptography.hazmat.primitives import serialization
+from jose import jwt
 
 from tests.auth_helpers import (
     Clock,
@@ -311,3 +312,15 @@ async def test_broken_or_weak_published_keys_are_401(supa):
     assert "too weak" in error["message"]
     bad = supa.fake.sign(claims, kid="bad")  # signed by a throwaway key, kid of the broken one
     assert_error(await me(supa, bad), 401, "invalid_token")
+
+
+@pytest.mark.parametrize("crit", [["b64"], ["x-policy"], [], "exp"])
+async def test_validly_signed_token_with_crit_is_refused(supa, crit):
+    """RFC 7515 §4.1.11: a token naming critical extensions we do not understand is refused."""
+    key = supa.fake.keys[supa.fake.active_kid]
+    claims = supa.fake.access_claims(uid())
+    assert (await me(supa, supa.fake.sign(claims))).status_code == 200  # the same, without crit
+    headers = {"kid": key.kid, "crit": crit, "b64": True, "x-policy": 1}
+    token = jwt.encode(claims, key.signer(), algorithm=key.alg, headers=headers)
+    error = assert_error(await me(supa, token), 401, "invalid_token")
+    assert "crit" in error["message"]

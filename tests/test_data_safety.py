@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 
 from tests.catalog_helpers import install_servers
+from tests.conftest import sign_in_local
 
 SERVER = "reltest-vault"
 SECRET = "ghp_" + "RelTestSecretValue9" * 2  # unique, so finding it anywhere means a leak
@@ -73,10 +74,8 @@ async def user_columns(conn: asyncpg.Connection) -> list[tuple[str, str]]:
     return [(r["table_schema"], r["table_name"]) for r in rows]
 
 
-async def sign_in(client, email: str) -> tuple[str, dict[str, str]]:
-    response = await client.post("/api/auth/local", json={"email": email, "name": "Rel Test"})
-    assert response.status_code == 200, response.text
-    body = response.json()
+async def sign_in(client, database, settings, email: str) -> tuple[str, dict[str, str]]:
+    body = await sign_in_local(client, database, settings, email, "Rel Test")
     return body["user"]["id"], {"Authorization": f"Bearer {body['access_token']}"}
 
 
@@ -129,9 +128,13 @@ async def test_every_user_table_cascades_from_auth_users(database):
         assert cascades.get(table) == "c", f"{table[0]}.{table[1]}.user_id does not cascade"
 
 
-async def test_removing_a_user_removes_all_their_rows(client, database, vault_server):
-    user_id, headers = await sign_in(client, f"gone-{uuid.uuid4().hex[:8]}@example.test")
-    keep_id, keep_headers = await sign_in(client, f"stays-{uuid.uuid4().hex[:8]}@example.test")
+async def test_removing_a_user_removes_all_their_rows(client, database, settings, vault_server):
+    user_id, headers = await sign_in(
+        client, database, settings, f"gone-{uuid.uuid4().hex[:8]}@example.test"
+    )
+    keep_id, keep_headers = await sign_in(
+        client, database, settings, f"stays-{uuid.uuid4().hex[:8]}@example.test"
+    )
     await populate(client, database, headers, user_id)
     await populate(client, database, keep_headers, keep_id)
     async with database.service() as conn:

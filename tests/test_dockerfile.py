@@ -115,8 +115,8 @@ def test_healthcheck_and_cmd(dockerfile: list[Instruction]) -> None:
     health = final(dockerfile, "HEALTHCHECK").args
     assert "/healthz" in health
     cmd = exec_form(final(dockerfile, "CMD").args)
-    assert cmd[:3] == ["uvicorn", "dynamic_mcp.app:create_app", "--factory"]
-    assert "--proxy-headers" in cmd and "--forwarded-allow-ips=*" in cmd
+    assert cmd[:2] == ["dynamic-mcp", "serve"]
+    assert "--forwarded-allow-ips=*" in cmd
     env = env_of(dockerfile, max(i.stage for i in dockerfile))
     assert env["ENVIRONMENT"] == "production" and env["DATA_DIR"] == "/data"
 
@@ -201,7 +201,12 @@ def test_cmd_starts_the_service_from_a_clean_locked_venv(
         )
         assert probe.headers["strict-transport-security"]  # proxy headers honoured
         assert "server" not in probe.headers
-        session = httpx.post(f"http://127.0.0.1:{port}/api/auth/local", json={}).json()
+        # The operator signs in with the one-time link the service printed when it started.
+        link = re.search(r"/app/#sign-in=([A-Za-z0-9_-]+)", log.read_text())
+        assert link, log.read_text()[-3000:]
+        session = httpx.post(
+            f"http://127.0.0.1:{port}/api/auth/local", json={"token": link.group(1)}
+        ).json()
         me = httpx.get(
             f"http://127.0.0.1:{port}/api/me",
             headers={

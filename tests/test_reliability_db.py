@@ -192,7 +192,7 @@ async def test_requests_while_database_is_down_are_503_json(fault_stack):
                 f"/api/sessions/{session_id}/credentials",
                 {"server": "github", "values": {"GITHUB_PERSONAL_ACCESS_TOKEN": "ghp_x"}},
             ),
-            ("POST", "/api/auth/local", {"email": "someone@example.test"}),
+            ("POST", "/api/auth/local", {"token": "t" * 43}),
         ]
         for method, path, body in calls:
             response = await http.request(method, path, json=body, headers=user.headers)

@@ -29,9 +29,9 @@ async def load_dsn(database):
 
 async def test_small_load_run_loses_nothing(load_dsn) -> None:
     stack = running_stack(ttft=0.02, chunk=0.001, extra_env={"DATABASE_URL": load_dsn})
-    base, model_url = await asyncio.to_thread(stack.__enter__)
+    base, model_url, operator = await asyncio.to_thread(stack.__enter__)
     try:
-        report = await run_load(base, model_url, users=5, turns=2)
+        report = await run_load(base, model_url, users=5, turns=2, operator=operator)
     finally:
         await asyncio.to_thread(stack.__exit__, None, None, None)
     summary = report.summary()

@@ -1,6 +1,6 @@
 // The web chat: sign in, converse (streamed), hand over credentials, get and run the agent.
 import { agentAction, sendToAgent } from "./agent.js";
-import { initSupabase, signInWithGoogle, signOutSupabase } from "./auth.js";
+import { initSupabase, signInWithGoogle, signOutSupabase, takeLinkToken, tokenFromLink } from "./auth.js";
 import { sendChat } from "./chat.js";
 import { ApiError } from "./client.js";
 import { api, clearError, guarded, showError, state } from "./context.js";
@@ -16,7 +16,7 @@ function showSignIn() {
   byId("signin").hidden = false;
   byId("signin-local").hidden = state.mode !== "local";
   byId("signin-google").hidden = state.mode !== "supabase";
-  (state.mode === "local" ? byId("continue-local") : byId("google-signin")).focus();
+  (state.mode === "local" ? byId("signin-token") : byId("google-signin")).focus();
 }
 
 async function enterWorkspace() {
@@ -40,6 +40,8 @@ async function boot() {
   } catch (err) {
     showError(err);
   }
+  const linkToken = takeLinkToken();
+  if (state.mode === "local" && linkToken) return signInWithLink(linkToken);
   if (!api.signedIn) return showSignIn();
   try {
     await enterWorkspace();
@@ -50,18 +52,32 @@ async function boot() {
   }
 }
 
+function signInWithLink(token) {
+  return guarded(async () => {
+    byId("signin-status").textContent = "Signing in…";
+    try {
+      await api.signInLocal(token);
+    } catch (err) {
+      showSignIn();
+      throw err;
+    } finally {
+      byId("signin-status").textContent = "";
+    }
+    await enterWorkspace();
+  });
+}
+
 // --- wiring -------------------------------------------------------------------------------
 
 function wireEvents() {
   byId("alert-close").addEventListener("click", clearError);
-  byId("continue-local").addEventListener("click", () =>
-    guarded(async () => {
-      byId("signin-status").textContent = "Signing in…";
-      await api.signInLocal({});
-      byId("signin-status").textContent = "";
-      await enterWorkspace();
-    }),
-  );
+  byId("signin-local").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const box = byId("signin-token");
+    const token = tokenFromLink(box.value);
+    box.value = "";
+    if (token) signInWithLink(token);
+  });
   byId("google-signin").addEventListener("click", () => guarded(signInWithGoogle));
   byId("sign-out").addEventListener("click", () =>
     guarded(async () => {

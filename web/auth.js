@@ -1,4 +1,4 @@
-// Sign-in: "Continue locally" on the embedded stack, Google through Supabase otherwise.
+// Sign-in: a one-time sign-in link on the embedded stack, Google through Supabase otherwise.
 // supabase-js is vendored (web/vendor, MIT) and loaded only in Supabase mode.
 
 let supabaseClient = null;
@@ -41,4 +41,25 @@ export async function signInWithGoogle() {
 
 export async function signOutSupabase() {
   if (supabaseClient) await supabaseClient.auth.signOut();
+}
+
+/**
+ * The token of a sign-in link (`…/app/#sign-in=TOKEN`), or the text itself when it is a bare token.
+ * @param {string} text
+ */
+export function tokenFromLink(text) {
+  const value = text.trim();
+  const match = value.match(/#sign-in=([A-Za-z0-9_-]+)/);
+  return match ? match[1] : value;
+}
+
+/**
+ * The token of the sign-in link this page was opened with, removed from the address bar (and
+ * so from the history) before it is used: a link works once.
+ */
+export function takeLinkToken() {
+  const match = window.location.hash.match(/^#sign-in=([A-Za-z0-9_-]+)$/);
+  if (!match) return null;
+  history.replaceState(null, "", window.location.pathname + window.location.search);
+  return match[1];
 }

@@ -151,7 +151,7 @@ export declare class DynamicMcpClient {
   ): Promise<any>;
 
   authConfig(): Promise<AuthConfig>;
-  signInLocal(who?: { email?: string; name?: string }): Promise<AuthSession>;
+  signInLocal(token: string): Promise<AuthSession>;
   signInWithGoogle(google: { idToken: string; nonce?: string; accessToken?: string }): Promise<AuthSession>;
   refresh(): Promise<AuthSession>;
   logout(): Promise<void>;

@@ -209,12 +209,14 @@ export class DynamicMcpClient {
   }
 
   /**
-   * Sign in as a local user (embedded mode only).
-   * @param {{email?: string, name?: string}} [who]
+   * Sign in with a one-time sign-in link's token (embedded mode only). The server prints a link
+   * when it starts; `dynamic-mcp sign-in-link` makes another. The link names the account.
+   * @param {string} token
    * @returns {Promise<AuthSession>}
    */
-  async signInLocal(who = {}) {
-    const session = await this.request("POST", "/api/auth/local", { body: who, auth: false });
+  async signInLocal(token) {
+    const body = { token };
+    const session = await this.request("POST", "/api/auth/local", { body, auth: false });
     this.setTokens(session);
     return session;
   }

@@ -4,12 +4,15 @@ Chromium is Debian's package (``apt-get install -y chromium``), never a Playwrig
 A missing browser is a test failure, not a skip: CI must install it.
 """
 
+import asyncio
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -80,9 +83,56 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+LINK = re.compile(r"http://\S+/app/#sign-in=[A-Za-z0-9_-]+")
+
+
+@dataclass
+class LiveService:
+    base_url: str
+    env: dict[str, str]
+    workdir: Path
+    log: Path
+    printed_link_taken: bool = False
+
+    async def sign_in_link(self) -> str:
+        """A fresh one-time sign-in link, got as the operator gets one: first the link the
+        service printed at start, then each from ``dynamic-mcp sign-in-link``."""
+        if not self.printed_link_taken:
+            self.printed_link_taken = True
+            found = LINK.search(self.log.read_text())
+            assert found, f"no sign-in link printed at start:\n{self.log.read_text()[-3000:]}"
+            return found.group(0)
+        proc = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "dynamic_mcp.cli", "sign-in-link"),
+            cwd=self.workdir,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+        assert proc.returncode == 0, err.decode()[-3000:]
+        found = LINK.search(out.decode())
+        assert found, out
+        return found.group(0)
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[str]:
+def live_server(live_service: LiveService) -> str:
     """``http://127.0.0.1:<port>`` of the service started as the Dockerfile starts it."""
+    return live_service.base_url
+
+
+@pytest.fixture
+def sign_in_link(live_service: LiveService) -> Callable[[], Awaitable[str]]:
+    """``await sign_in_link()``: a new one-time link to the live service."""
+    return live_service.sign_in_link
+
+
+@pytest.fixture(scope="session")
+def live_service(
+    tmp_path_factory: pytest.TempPathFactory, artifacts: Path
+) -> Iterator[LiveService]:
+    """The service started as the Dockerfile starts it (``dynamic-mcp serve``)."""
     workdir = tmp_path_factory.mktemp("browser-service")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
@@ -92,6 +142,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> It
         AGENT_MODEL_OVERRIDE="passthrough",
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
+        PORT=str(port),  # also names the address in the sign-in links the CLI prints
         # the agents' MCP servers are launched with uvx/fast-agent from the project's venv
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
@@ -115,18 +166,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> It
         )
         assert preload.returncode == 0, log.read_text()[-3000:]
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "dynamic_mcp.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--proxy-headers",
-            ],
+            [sys.executable, "-m", "dynamic_mcp.cli", "serve"],
             cwd=workdir,
             env=env,
             stdout=out,
@@ -135,7 +175,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> It
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base_url, proc, log, time.monotonic() + 120)
-        yield base_url
+        yield LiveService(base_url, env, workdir, log)
     finally:
         proc.terminate()
         try:

@@ -8,6 +8,7 @@ again after a reload. Screenshots land in tests/artifacts/.
 
 import json
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import Browser, Page, Route, expect
 
@@ -32,11 +33,16 @@ async def _open(browser: Browser, live_server: str, width: int, height: int) -> 
     return page
 
 
-async def _sign_in_locally(page: Page) -> None:
-    button = page.get_by_role("button", name="Continue locally")
-    await expect(button).to_be_visible()
-    await expect(button).to_be_focused()  # keyboard users start right there
-    await page.keyboard.press("Enter")
+async def _sign_in_locally(page: Page, link: str, *, paste: bool = True) -> None:
+    """Paste the operator's one-time link into the sign-in form, or open the link itself."""
+    if paste:
+        box = page.get_by_label("Sign-in link")
+        await expect(box).to_be_visible()
+        await expect(box).to_be_focused()  # keyboard users start right there
+        await page.keyboard.type(link)
+        await page.keyboard.press("Enter")
+    else:
+        await page.goto(link)
     await expect(page.get_by_label("Your message")).to_be_visible()
     await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
@@ -51,7 +57,7 @@ async def _say(page: Page, text: str) -> None:
 
 
 async def test_workflow_to_running_agent(
-    browser: Browser, live_server: str, artifacts: Path
+    browser: Browser, live_server: str, artifacts: Path, sign_in_link: Any
 ) -> None:
     page = await _open(browser, live_server, 1280, 1000)
     chat_bodies: list[str] = []
@@ -59,7 +65,7 @@ async def test_workflow_to_running_agent(
         "request",
         lambda r: chat_bodies.append(r.post_data or "") if r.url.endswith("/api/chat") else None,
     )
-    await _sign_in_locally(page)
+    await _sign_in_locally(page, await sign_in_link())
 
     # describe a workflow: the search finds servers and asks for credentials in a form
     await _say(page, WORKFLOW)
@@ -139,9 +145,12 @@ async def test_workflow_to_running_agent(
     await page.context.close()
 
 
-async def test_phone_width(browser: Browser, live_server: str, artifacts: Path) -> None:
+async def test_phone_width(
+    browser: Browser, live_server: str, artifacts: Path, sign_in_link: Any
+) -> None:
     page = await _open(browser, live_server, 390, 844)
-    await _sign_in_locally(page)
+    await _sign_in_locally(page, await sign_in_link(), paste=False)  # the link opened as is
+    assert "sign-in" not in page.url  # a spent link leaves no trace in the address bar
     await _say(page, WORKFLOW)
     await expect(page.locator(".server-card").first).to_be_visible()
     width = await page.evaluate("document.documentElement.scrollWidth")
@@ -151,7 +160,7 @@ async def test_phone_width(browser: Browser, live_server: str, artifacts: Path) 
     await page.context.close()
 
 
-async def test_history_pages(browser: Browser, live_server: str) -> None:
+async def test_history_pages(browser: Browser, live_server: str, sign_in_link: Any) -> None:
     page = await _open(browser, live_server, 1024, 768)
     pages = {
         None: {"items": [_session("s1", "First conversation")], "next_cursor": "c2"},
@@ -167,7 +176,7 @@ async def test_history_pages(browser: Browser, live_server: str) -> None:
         )
 
     await page.route("**/api/chat/history*", history)
-    await _sign_in_locally(page)
+    await _sign_in_locally(page, await sign_in_link())
     await expect(page.locator(".session-btn")).to_have_count(1)
     await page.get_by_role("button", name="Load older conversations").click()
     await expect(page.locator(".session-btn")).to_have_count(2)
@@ -203,9 +212,11 @@ async def test_history_pages(browser: Browser, live_server: str) -> None:
     await page.context.close()
 
 
-async def test_errors_are_shown_in_words(browser: Browser, live_server: str) -> None:
+async def test_errors_are_shown_in_words(
+    browser: Browser, live_server: str, sign_in_link: Any
+) -> None:
     page = await _open(browser, live_server, 1024, 768)
-    await _sign_in_locally(page)
+    await _sign_in_locally(page, await sign_in_link())
 
     async def too_many(route: Route) -> None:
         await route.fulfill(

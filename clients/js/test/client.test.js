@@ -82,14 +82,14 @@ test("signInLocal stores tokens, reports them, and authorises later calls", asyn
   const fetch = fakeFetch(json(200, session), json(200, { id: "u", email: "x@y" }));
   const seen = [];
   const client = new DynamicMcpClient({ baseUrl: "http://api/", fetch, onTokens: (t) => seen.push(t) });
-  await client.signInLocal({ email: "x@y" });
+  await client.signInLocal("link-token");
   assert.equal(client.signedIn, true);
   assert.deepEqual(seen, [{ access_token: "a1", refresh_token: "r1", expires_at: 123 }]);
   const me = await client.me();
   assert.equal(me.id, "u");
   assert.equal(fetch.calls[0].url, "http://api/api/auth/local");
   assert.equal(fetch.calls[0].init.headers.Authorization, undefined);
-  assert.deepEqual(fetch.calls[0].body, { email: "x@y" });
+  assert.deepEqual(fetch.calls[0].body, { token: "link-token" });
   assert.equal(fetch.calls[1].url, "http://api/api/me");
   assert.equal(fetch.calls[1].init.headers.Authorization, "Bearer a1");
 });

@@ -12,17 +12,28 @@ from auth.verify import bearer_scheme
 from core.errors import AppError, error_responses
 from dynamic_mcp.api.deps import DB, AppSettings, CurrentUser
 
-router = APIRouter(tags=["auth"], responses=error_responses(500))
+
+def _no_store(response: Response) -> None:
+    # Tokens and profiles must never sit in a browser or proxy cache (RFC 6749 §5.1).
+    response.headers["Cache-Control"] = "no-store"
+
+
+router = APIRouter(tags=["auth"], responses=error_responses(500), dependencies=[Depends(_no_store)])
 
 
 class LocalSignIn(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"email": "ada@localhost", "name": "Ada"}, {}]}
+        extra="forbid",  # an old-style {"email": ...} must fail loudly, not sign anyone in
+        json_schema_extra={"examples": [{"token": "q3Vx0k2m8d7P1wEJ9cTnYbR4sLhA6fGuZoKiWe5yN0U"}]},
     )
 
-    # Loose on purpose: local addresses such as ``me@localhost`` are fine for a local account.
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    name: str | None = Field(default=None, max_length=200)
+    token: str = Field(
+        min_length=16,
+        max_length=256,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The token of a one-time sign-in link (printed at start, or made with "
+        "`dynamic-mcp sign-in-link`)",
+    )
 
 
 class GoogleSignIn(BaseModel):
@@ -46,18 +57,18 @@ async def auth_config(settings: AppSettings) -> AuthConfig:
 
 @router.post(
     "/api/auth/local",
-    summary="Sign in locally (embedded mode)",
-    responses=error_responses(403, 413, 422),
+    summary="Sign in locally with a one-time link (embedded mode)",
+    responses=error_responses(401, 403, 413, 422, 429),
 )
 async def sign_in_local(body: LocalSignIn, db: DB, settings: AppSettings) -> TokenResponse:
-    """Embedded default only: sign in as a local user (created on first use)."""
+    """Embedded default only: spend a one-time sign-in link for the account it names."""
     if settings.supabase_enabled:
         raise AppError(
             403,
             "local_sign_in_disabled",
             "Local sign-in is off because Supabase is configured; use POST /api/auth/google",
         )
-    return await local_sessions.sign_in_local(db, settings, body.email, body.name)
+    return await local_sessions.sign_in_local(db, settings, body.token)
 
 
 @router.post(
