@@ -10,7 +10,7 @@ import pytest_asyncio
 
 from core.db.database import Database
 from dynamic_mcp.app import create_app
-from dynamic_mcp.middleware.ratelimit import RateLimiter, Rule, default_rules
+from dynamic_mcp.middleware.ratelimit import default_rules
 from dynamic_mcp.middleware.security import page_csp
 from tests.conftest import create_user, make_settings
 
@@ -96,46 +96,45 @@ def test_csp_allows_the_supabase_origin_for_the_oauth_exchange() -> None:
     assert "connect-src 'self' https://abc.supabase.co" in csp
 
 
-def test_token_bucket_refills_over_time() -> None:
-    now = [0.0]
-    limiter = RateLimiter(clock=lambda: now[0])
-    rule = Rule("chat", "POST", re.compile("/x"), per_minute=2)
-    assert limiter.hit(rule, "u1") == 0
-    assert limiter.hit(rule, "u1") == 0
-    wait = limiter.hit(rule, "u1")
-    assert 29 < wait <= 30  # one token every 30 s
-    assert limiter.hit(rule, "u2") == 0  # buckets are per user
-    now[0] = 30.0
-    assert limiter.hit(rule, "u1") == 0
-
-
-def test_idle_buckets_are_pruned() -> None:
-    now = [0.0]
-    limiter = RateLimiter(clock=lambda: now[0], max_keys=2)
-    rule = Rule("chat", "POST", re.compile("/x"), per_minute=60)
-    limiter.hit(rule, "a")
-    limiter.hit(rule, "b")
-    now[0] = 120.0
-    limiter.hit(rule, "c")
-    assert set(limiter.buckets) == {("chat", "c")}
-
-
-def test_default_rules_cover_chat_agents_and_credentials(settings: object) -> None:
-    rules = default_rules(settings)  # type: ignore[arg-type]
+def test_default_rules_cover_chat_agents_credentials_and_sign_in(data_dir: Path) -> None:
+    settings = make_settings(
+        data_dir,
+        rate_limit_agents_per_minute=10,
+        rate_limit_auth_per_minute=20,
+        rate_limit_ip_per_minute=120,
+    )
+    rules = default_rules(settings)
     matched = {
-        (rule.name, method, path)
+        (rule.name, rule.scope, method, path)
         for method, path in [
             ("POST", "/api/chat"),
             ("POST", "/api/agents/a1/messages"),
             ("POST", "/api/sessions/s1/credentials"),
             ("DELETE", "/api/credentials/github/TOKEN"),
+            ("POST", "/api/agents"),
+            ("POST", "/api/agents/a1/start"),
+            ("POST", "/api/agents/a1/stop"),
+            ("POST", "/api/auth/local"),
+            ("POST", "/api/auth/refresh"),
+            ("POST", "/api/auth/google"),
             ("GET", "/api/chat/history"),
+            ("GET", "/api/agents"),
         ]
         for rule in rules
         if rule.method == method and rule.path.fullmatch(path)
     }
-    assert {name for name, _, _ in matched} == {"chat", "credentials"}
-    assert not any(path == "/api/chat/history" for _, _, path in matched)
+    assert {(name, scope) for name, scope, _, _ in matched} == {
+        ("chat", "user"),
+        ("credentials", "user"),
+        ("agents", "user"),
+        ("ip", "ip"),
+        ("auth", "ip"),
+    }
+    agent_paths = {path for name, _, _, path in matched if name == "agents"}
+    assert agent_paths == {"/api/agents", "/api/agents/a1/start", "/api/agents/a1/stop"}
+    assert not any(method == "GET" for _, _, method, _ in matched)  # reads are not limited
+    off = make_settings(data_dir, rate_limit_chat_per_minute=0)
+    assert not any(rule.name == "chat" for rule in default_rules(off))
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -164,7 +163,7 @@ async def test_credentials_are_rate_limited_per_user(
     assert 429 not in statuses
     limited = await limited_client.post(url, json=body, headers=alice.headers)
     assert limited.status_code == 429
-    assert 1 <= int(limited.headers["retry-after"]) <= 30
+    assert 1 <= int(limited.headers["retry-after"]) <= 120  # a sliding one-minute window
     error = limited.json()["error"]
     assert error["code"] == "rate_limited"
     assert "Try again" in error["message"]
