@@ -49,10 +49,11 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         self._deadline = None
         if self.transport.is_closing():
             return
-        if self.cycle is None or self.cycle.response_complete:
+        if self.cycle is None or not self.cycle.response_started:
             self.transport.write(_TIMEOUT_RESPONSE)  # nothing else is being sent
-        elif not self.cycle.response_started:
-            self.cycle.disconnected = True  # the app sees a disconnect, not more body
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.disconnected = True  # the app sees a disconnect; its sends are dropped
+            self.cycle.message_event.set()
         self.transport.close()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]

@@ -210,6 +210,7 @@ async def test_config_download(client, alice) -> None:
         f"/api/agents/{agent_id}/config?include_secrets=true", headers=user.headers
     )
     secrets = yaml.safe_load(with_secrets.json()["files"]["fast-agent.secrets.yaml"])
+    assert with_secrets.headers["cache-control"] == "no-store"  # the secrets stay uncached
     assert secrets == {"mcp": {"servers": {ECHO: {"env": {"ECHO_TOKEN": ALICE_TOKEN}}}}}
     archive = await client.get(f"/api/agents/{agent_id}/config?format=zip", headers=user.headers)
     assert archive.headers["content-type"] == "application/zip"

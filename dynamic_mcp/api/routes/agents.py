@@ -115,10 +115,13 @@ async def agent_config(
     agent_id: str,
     user: CurrentUser,
     db: DB,
+    response: Response,
     format: Annotated[str, Query(pattern="^(json|zip)$")] = "json",
     include_secrets: bool = False,
 ) -> dict[str, Any] | Response:
     files = await service.agent_files(db, user, agent_id, include_secrets)
+    # The files can hold the user's secrets: no browser or proxy may keep a copy.
+    response.headers["Cache-Control"] = "no-store"
     if format == "zip":
         agent = await service.get_agent(db, user, agent_id)
         return Response(
