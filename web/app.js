@@ -78,6 +78,11 @@ function wireEvents() {
     box.value = "";
     if (token) signInWithLink(token);
   });
+  // a sign-in link pasted into the address bar of a tab that is already open
+  window.addEventListener("hashchange", () => {
+    const token = takeLinkToken();
+    if (token && state.mode === "local") signInWithLink(token);
+  });
   byId("google-signin").addEventListener("click", () => guarded(signInWithGoogle));
   byId("sign-out").addEventListener("click", () =>
     guarded(async () => {
