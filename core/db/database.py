@@ -17,6 +17,7 @@ import asyncpg
 from core.config import Settings
 from core.db.embedded import EmbeddedPostgres
 from core.db.migrations import apply_migrations
+from core.db.watchdog import PostgresWatchdog
 from core.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,9 @@ class Database:
 
     def __init__(self, pool: asyncpg.Pool, dsn: str, embedded: EmbeddedPostgres | None) -> None:
         self.pool = pool
-        self.dsn = dsn
+        self.dsn = dsn  # holds the embedded server's password: never log it or pass it on
         self.embedded = embedded
+        self.watchdog: PostgresWatchdog | None = None
 
     @classmethod
     async def open(cls, settings: Settings, *, migrate: bool = True) -> "Database":
@@ -93,6 +95,9 @@ class Database:
             command_timeout=60,
         )
         db = cls(pool, dsn, embedded)
+        if embedded is not None and settings.embedded_postgres_check_seconds > 0:
+            db.watchdog = PostgresWatchdog(embedded, pool, settings.embedded_postgres_check_seconds)
+            db.watchdog.start()
         if migrate:
             await db.migrate(settings)
         return db
@@ -104,6 +109,8 @@ class Database:
 
     async def close(self) -> None:
         """Close the pool and stop the embedded server, if any."""
+        if self.watchdog is not None:
+            await self.watchdog.stop()
         await self.pool.close()
         if self.embedded is not None:
             await self.embedded.stop()
