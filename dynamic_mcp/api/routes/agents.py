@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from agents import service
 from agents.supervisor import Supervisor, get_supervisor
+from catalog.models import SLUG_PATTERN
 from core.errors import error_responses
 from dynamic_mcp.api.deps import DB, AppSettings, CurrentUser
 
@@ -17,7 +18,8 @@ router = APIRouter(prefix="/api/agents", tags=["agents"], responses=error_respon
 
 
 class CreateAgentRequest(BaseModel):
-    servers: list[str] = Field(min_length=1, max_length=10)
+    # catalog slugs only: anything else (a NUL byte, say) is a 422, not a failed query
+    servers: list[Annotated[str, Field(pattern=SLUG_PATTERN)]] = Field(min_length=1, max_length=10)
     name: str = Field(min_length=1, max_length=63)
     instruction: str = Field(min_length=1, max_length=20_000)
     session_id: str | None = None
