@@ -63,12 +63,14 @@ ENV PATH="/app/.venv/bin:$PATH" \
     LOG_FORMAT=json \
     DATA_DIR=/data \
     HOST=0.0.0.0 \
-    PORT=8000
+    PORT=8000 \
+    FORWARDED_ALLOW_IPS="*"
 USER app
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
-# `serve` runs uvicorn with deadlines for slow clients and no Server header; it trusts
-# X-Forwarded-Proto/For from the addresses given here (the load balancer: HSTS, client addresses).
-CMD ["dynamic-mcp", "serve", "--host", "0.0.0.0", "--port", "8000", "--forwarded-allow-ips=*"]
+# `serve` runs uvicorn with deadlines for slow clients and no Server header. It believes
+# X-Forwarded-Proto/For from FORWARDED_ALLOW_IPS: "*" suits a container reachable only through
+# its load balancer; otherwise set the balancer's address (clients could pick their own address).
+CMD ["dynamic-mcp", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = 1_000_000
+    # Proxies whose X-Forwarded-For/-Proto are believed ("*" = any peer: only behind a proxy).
+    forwarded_allow_ips: str = "127.0.0.1"
     # The address people use to reach the service (sign-in links); default http://HOST:PORT.
     public_url: str | None = None
     # Slow clients (slowloris): a request's headers, and then its body, must arrive in time.

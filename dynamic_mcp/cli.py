@@ -21,7 +21,7 @@ def _serve(args: argparse.Namespace) -> int:
         "dynamic_mcp.app:create_app",
         settings.host,
         settings.port,
-        args.forwarded_allow_ips,
+        args.forwarded_allow_ips or settings.forwarded_allow_ips,
     )
     uvicorn.Server(config).run()
     return 0
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API server (migrates first)")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
-    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.add_argument("--forwarded-allow-ips", default=None)
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="apply pending SQL migrations")

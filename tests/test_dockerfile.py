@@ -116,9 +116,9 @@ def test_healthcheck_and_cmd(dockerfile: list[Instruction]) -> None:
     assert "/healthz" in health
     cmd = exec_form(final(dockerfile, "CMD").args)
     assert cmd[:2] == ["dynamic-mcp", "serve"]
-    assert "--forwarded-allow-ips=*" in cmd
     env = env_of(dockerfile, max(i.stage for i in dockerfile))
     assert env["ENVIRONMENT"] == "production" and env["DATA_DIR"] == "/data"
+    assert env["FORWARDED_ALLOW_IPS"] == "*"  # behind the load balancer (see the README)
 
 
 def _ignored(path: str, patterns: list[str]) -> bool:
