@@ -157,6 +157,7 @@ async def run_chat_turn(
     user: Any,
     session_id: UUID,
     on_event: OnEvent = ignore_event,
+    timezone: str | None = None,
 ) -> dict[str, Any]:
     """Run the model/tool loop for a session whose last message is the user's; shape the reply."""
     ctx = ToolContext(
@@ -165,6 +166,7 @@ async def run_chat_turn(
         db=db,
         settings=runtime.settings,
         embedder=runtime.embedder,
+        timezone=timezone or runtime.settings.workflow_timezone,
     )
     meter = UsageMeter(runtime.model)
     outcome = "error"

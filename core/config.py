@@ -92,6 +92,16 @@ class Settings(BaseSettings):
     agent_message_timeout_seconds: float = 60.0
     agent_start_timeout_seconds: float = 60.0
 
+    # --- workflows (schedules, event triggers, runs; PgQueuer) --------------------------------
+    workflows_enabled: bool = True
+    workflow_timezone: str = "UTC"  # for schedules when the client sends no time zone
+    workflow_sweep_cron: str = "* * * * *"  # how often one instance queues what is due
+    workflow_lookahead_seconds: int = 75  # queue runs due before the next sweep, on time
+    workflow_on_time_seconds: int = 120  # a due time older than this was missed (service down)
+    workflow_missed_runs: Literal["catch_up_once", "skip"] = "catch_up_once"
+    workflow_min_interval_seconds: int = 60
+    workflow_dequeue_timeout_seconds: float = 30.0
+
     # --- limits ------------------------------------------------------------------------------
     rate_limit_chat_per_minute: int = 30
     rate_limit_credentials_per_minute: int = 30

@@ -23,8 +23,10 @@ from dynamic_mcp.api.routes import auth as auth_routes
 from dynamic_mcp.api.routes import chat as chat_routes
 from dynamic_mcp.api.routes import credentials as credentials_routes
 from dynamic_mcp.api.routes import health
+from dynamic_mcp.api.routes import workflows as workflows_routes
 from dynamic_mcp.middleware import install_web
 from dynamic_mcp.middleware.request import BodySizeLimitMiddleware, RequestIdMiddleware
+from workflows.runtime import workflows_lifespan
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         await offer_link_at_start(db, settings)  # local mode: the operator's sign-in link
         chat_runtime = app.state.chat_runtime = ChatRuntime.create(settings)  # one model client
         try:
-            async with agents_lifespan(app):  # reconcile agents at start, stop all at end
+            async with (
+                agents_lifespan(app),  # reconcile agents at start, stop all at end
+                workflows_lifespan(db, settings) as engine,  # scheduled runs, on any instance
+            ):
+                app.state.workflow_engine = engine
                 yield
         finally:
             await chat_runtime.model.aclose()
@@ -76,4 +82,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(auth_routes.router)
     app.include_router(credentials_routes.router)
     app.include_router(agents_routes.router)
+    app.include_router(workflows_routes.router)
     return app

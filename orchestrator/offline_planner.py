@@ -15,6 +15,7 @@ from typing import Any
 
 from catalog.search import split_needs
 from orchestrator.model_client import ModelResponse, OnText
+from workflows.schedule import ScheduleError, find_schedule
 
 _CONTINUE = re.compile(
     r"^\W*(done|ok(ay)?|yes|ready|continue|go( ahead)?|build( it)?|added|saved|i('ve| have) "
@@ -93,6 +94,20 @@ def _agent_name(servers: list[str]) -> str:
     return (f"{base}-agent" if base and base[0].isalpha() else f"agent-{base}")[:60].strip("-")
 
 
+def _workflow_call(agent_id: str, request: str) -> ModelResponse | None:
+    """A set_workflow call when the request names a schedule; the task is the rest of it."""
+    try:
+        found = find_schedule(request)
+    except ScheduleError:
+        found = None  # not a schedule we can run: the agent stays on demand
+    if found is None:
+        return None
+    rest = (request[: found.span[0]] + request[found.span[1] :]).strip(" ,.;:-")
+    task = (rest[:1].upper() + rest[1:]) if rest else request
+    arguments = {"agent_id": agent_id, "task": task, "schedule": found.phrase}
+    return _call("set_workflow", arguments, f"Scheduling it: {found.phrase}.")
+
+
 def _missing(result: Any) -> list[str]:
     statuses = result.get("servers", []) if isinstance(result, dict) else []
     return [
@@ -169,9 +184,17 @@ def plan(messages: list[dict[str, Any]]) -> ModelResponse:
         )
     if name == "build_agent_config":
         agent = result.get("agent_id") if isinstance(result, dict) else None
+        scheduled = _workflow_call(agent, _first_request(messages)) if agent else None
+        if scheduled is not None:
+            return scheduled
         return _text(
             f"The agent configuration is ready{f' (agent {agent})' if agent else ''}. "
             'You can download it, or say "start" to run the agent.'
+        )
+    if name == "set_workflow":
+        return _text(
+            f"The agent is configured and scheduled: {result.get('confirmation')}. "
+            'Say "start" to run the agent now, or use "Run now" in the agent panel.'
         )
     if name == "create_fast_agent":
         tools = [t for server in result.get("servers", []) for t in server.get("tools", [])]

@@ -120,13 +120,14 @@ async def test_tool_error_message_reaches_the_model() -> None:
     assert result.is_error and result.content == "Pick a server from the search results first."
 
 
-def test_default_registry_has_the_five_tools_and_caches_the_last() -> None:
+def test_default_registry_has_the_workflow_tools_and_caches_the_last() -> None:
     schemas = default_registry().schemas()
     assert [s["name"] for s in schemas] == [
         "search_mcp_servers",
         "request_credentials",
         "save_credential",
         "build_agent_config",
+        "set_workflow",
         "create_fast_agent",
     ]
     assert schemas[-1]["cache_control"] == {"type": "ephemeral"}

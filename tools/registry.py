@@ -38,6 +38,7 @@ class ToolContext:
     embedder: Any = None  # catalog embedder, created once at start-up
     emit: Callable[[dict[str, Any]], None] = lambda event: None  # UI events for the client
     state: dict[str, Any] = field(default_factory=dict)  # scratch space shared within one turn
+    timezone: str = "UTC"  # the user's IANA time zone (from the client), for schedules
 
 
 @dataclass(frozen=True)

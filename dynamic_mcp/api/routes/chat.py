@@ -11,11 +11,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chat import service
 from core.errors import AppError, error_responses
 from dynamic_mcp.api.deps import DB, CurrentUser
+from workflows.models import checked_timezone
 
 router = APIRouter(tags=["chat"], responses=error_responses(401, 500))
 
@@ -37,6 +38,14 @@ class ChatRequest(BaseModel):
 
     session_id: UUID | None = None
     message: str = Field(min_length=1, max_length=20_000)
+    timezone: str | None = Field(
+        None, max_length=64, description="The person's IANA time zone, for schedules."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else checked_timezone(value)
 
 
 def _sse(event: str, data: Any) -> bytes:
@@ -44,7 +53,7 @@ def _sse(event: str, data: Any) -> bytes:
 
 
 async def _stream_turn(
-    runtime: service.ChatRuntime, db: Any, user: Any, session_id: UUID
+    runtime: service.ChatRuntime, db: Any, user: Any, session_id: UUID, timezone: str | None
 ) -> AsyncIterator[bytes]:
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
     turn = asyncio.create_task(
@@ -54,6 +63,7 @@ async def _stream_turn(
             user,
             session_id,
             on_event=lambda name, data: queue.put_nowait((name, data)),
+            timezone=timezone,
         )
     )
     turn.add_done_callback(lambda _: queue.put_nowait(("", None)))
@@ -97,11 +107,11 @@ async def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -
     session_id = await service.open_turn(db, user, body.session_id, body.message)
     if "text/event-stream" in request.headers.get("accept", ""):
         return StreamingResponse(
-            _stream_turn(runtime, db, user, session_id),
+            _stream_turn(runtime, db, user, session_id, body.timezone),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    return await service.run_chat_turn(runtime, db, user, session_id)
+    return await service.run_chat_turn(runtime, db, user, session_id, timezone=body.timezone)
 
 
 @router.get(
