@@ -94,6 +94,15 @@ def _agent_name(servers: list[str]) -> str:
     return (f"{base}-agent" if base and base[0].isalpha() else f"agent-{base}")[:60].strip("-")
 
 
+def _without_schedule(text: str) -> str:
+    """The request without its schedule phrase: "every Monday" is not a need (monday.com)."""
+    try:
+        found = find_schedule(text)
+    except ScheduleError:
+        return text
+    return text if found is None else text[: found.span[0]] + text[found.span[1] :]
+
+
 def _workflow_call(agent_id: str, request: str) -> ModelResponse | None:
     """A set_workflow call when the request names a schedule; the task is the rest of it."""
     try:
@@ -135,7 +144,7 @@ def plan(messages: list[dict[str, Any]]) -> ModelResponse:
                 {"servers": selection},
                 "Let me check your credentials again.",
             )
-        needs = split_needs(last["text"])
+        needs = split_needs(_without_schedule(last["text"]))
         if not needs:
             return _text("Describe the workflow you want to automate, and I will find the tools.")
         return _call(

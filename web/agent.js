@@ -1,6 +1,7 @@
 // The agent panel: status, start/stop, the generated config with downloads, a message box.
 import { api, describe, guarded, state } from "./context.js";
 import { byId, download, h } from "./dom.js";
+import { loadWorkflow } from "./runs.js";
 import { configFile } from "./views.js";
 
 export function hideAgent() {
@@ -18,6 +19,7 @@ export async function showAgent(agentId) {
   const agent = await api.getAgent(agentId);
   renderAgent(agent);
   if (switching) await loadConfig(agentId);
+  await loadWorkflow(agentId);
 }
 
 function renderAgent(agent) {

@@ -6,6 +6,7 @@ import { ApiError } from "./client.js";
 import { api, clearError, guarded, showError, state } from "./context.js";
 import { byId, download } from "./dom.js";
 import { loadMessages, loadSessions, newConversation } from "./sessions.js";
+import { runNow, toggleSchedule } from "./runs.js";
 import { loadVault } from "./vault.js";
 
 // --- sign in ------------------------------------------------------------------------------
@@ -117,6 +118,8 @@ function wireEvents() {
   byId("agent-start").addEventListener("click", () => agentAction("start"));
   byId("agent-stop").addEventListener("click", () => agentAction("stop"));
   byId("agent-refresh").addEventListener("click", () => agentAction("status"));
+  byId("run-now").addEventListener("click", () => runNow());
+  byId("schedule-toggle").addEventListener("click", () => toggleSchedule());
   byId("config-download-all").addEventListener("click", () =>
     guarded(async () => download(`${byId("agent-name").textContent || "agent"}-config.zip`, await api.agentConfigZip(state.agentId))),
   );

@@ -83,6 +83,7 @@ function renderUi(event) {
   else if (event.type === "credentials_requested") appendToLog(credentialForms(event.servers || [], saveCredentials));
   else if (event.type === "config_built") guarded(() => showAgent(event.agent_id));
   else if (event.type === "agent_started") guarded(() => showAgent(event.agent_id));
+  else if (event.type === "workflow_set") guarded(() => showAgent(event.agent_id));
 }
 
 async function saveCredentials(server, values, form, status) {

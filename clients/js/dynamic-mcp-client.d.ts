@@ -120,6 +120,61 @@ export interface Agent {
   updated_at: string;
 }
 
+export interface WorkflowStep {
+  kind: "read" | "do" | "deliver";
+  description: string;
+  servers: string[];
+}
+
+export interface PollEvent {
+  description: string;
+  check: string;
+  every_minutes: number;
+  id_field: string;
+}
+
+export interface Schedule {
+  agent_id: string;
+  trigger: "schedule" | "event" | "on_demand";
+  cron: string | null;
+  interval_seconds: number | null;
+  timezone: string;
+  /** In words, e.g. "every weekday at 08:00 Europe/Berlin". */
+  description: string;
+  event: PollEvent | null;
+  steps: WorkflowStep[];
+  task: string;
+  paused: boolean;
+  next_run_at: string | null;
+  /** In the schedule's zone, e.g. "tomorrow 08:00". */
+  next_run: string | null;
+}
+
+export interface ScheduleChange {
+  text?: string;
+  cron?: string;
+  interval_seconds?: number;
+  event?: Partial<PollEvent> & { description: string; check: string };
+  timezone?: string;
+  task?: string;
+  paused?: boolean;
+}
+
+export interface Run {
+  id: string;
+  agent_id: string;
+  trigger: "schedule" | "manual" | "event";
+  status: "queued" | "running" | "succeeded" | "failed";
+  scheduled_for: string;
+  started_at: string | null;
+  finished_at: string | null;
+  output: string | null;
+  error: string | null;
+  tool_calls: Record<string, unknown>[];
+  usage: Record<string, unknown> | null;
+  event_items: Record<string, unknown>[] | null;
+}
+
 export declare class ApiError extends Error {
   constructor(status: number, code: string, message: string, details?: unknown, retryAfter?: number | null);
   status: number;
@@ -157,8 +212,8 @@ export declare class DynamicMcpClient {
   logout(): Promise<void>;
   me(): Promise<User>;
 
-  chat(turn: { message: string; sessionId?: string | null }): Promise<ChatResponse>;
-  chatStream(turn: { message: string; sessionId?: string | null; signal?: AbortSignal }): AsyncGenerator<ServerSentEvent>;
+  chat(turn: { message: string; sessionId?: string | null; timezone?: string }): Promise<ChatResponse>;
+  chatStream(turn: { message: string; sessionId?: string | null; timezone?: string; signal?: AbortSignal }): AsyncGenerator<ServerSentEvent>;
   history(page?: { limit?: number; cursor?: string | null }): Promise<Page<SessionSummary>>;
   messages(sessionId: string, page?: { limit?: number; cursor?: string | null }): Promise<Page<Message>>;
   deleteSession(sessionId: string): Promise<null>;
@@ -174,5 +229,13 @@ export declare class DynamicMcpClient {
   messageAgent(agentId: string, message: string, opts?: { sessionId?: string | null }): Promise<{ reply: string }>;
   agentConfig(agentId: string, opts?: { includeSecrets?: boolean }): Promise<{ files: Record<string, string> }>;
   agentConfigZip(agentId: string): Promise<Blob>;
+  getSchedule(agentId: string): Promise<Schedule>;
+  setSchedule(agentId: string, change: ScheduleChange): Promise<Schedule>;
+  pauseSchedule(agentId: string): Promise<Schedule>;
+  resumeSchedule(agentId: string): Promise<Schedule>;
+  deleteSchedule(agentId: string): Promise<null>;
+  runNow(agentId: string): Promise<Run>;
+  listRuns(agentId: string, page?: { limit?: number; cursor?: string | null }): Promise<{ runs: Run[]; next_cursor: string | null }>;
+  getRun(agentId: string, runId: string): Promise<Run>;
   health(): Promise<unknown>;
 }

@@ -273,21 +273,22 @@ export class DynamicMcpClient {
 
   /**
    * One chat turn, answered as a whole.
-   * @param {{message: string, sessionId?: string|null}} turn
+   * `timezone` (IANA, default: the browser's) is the one schedules are read in.
+   * @param {{message: string, sessionId?: string|null, timezone?: string}} turn
    */
-  chat({ message, sessionId }) {
-    return this.request("POST", "/api/chat", { body: { message, session_id: sessionId ?? undefined } });
+  chat({ message, sessionId, timezone }) {
+    return this.request("POST", "/api/chat", { body: chatBody(message, sessionId, timezone) });
   }
 
   /**
    * One chat turn, streamed: yields `session`, `text_delta`, `tool_start`, `tool_end`, `ui`,
    * `done` and `error` events as they arrive.
-   * @param {{message: string, sessionId?: string|null, signal?: AbortSignal}} turn
+   * @param {{message: string, sessionId?: string|null, timezone?: string, signal?: AbortSignal}} turn
    * @returns {AsyncGenerator<ServerSentEvent>}
    */
-  async *chatStream({ message, sessionId, signal }) {
+  async *chatStream({ message, sessionId, timezone, signal }) {
     const response = await this._send("POST", "/api/chat", {
-      body: { message, session_id: sessionId ?? undefined },
+      body: chatBody(message, sessionId, timezone),
       headers: { Accept: "text/event-stream" },
       signal,
     });
@@ -400,9 +401,72 @@ export class DynamicMcpClient {
     return response.blob();
   }
 
+  // --- workflows: schedule and runs ---------------------------------------------------------
+
+  /** The agent's schedule (or polled event), its task, steps and next run. @param {string} agentId */
+  getSchedule(agentId) {
+    return this.request("GET", `/api/agents/${encodeURIComponent(agentId)}/schedule`);
+  }
+
+  /**
+   * Set, change, pause or resume the schedule: `{text: "every weekday at 8"}`, `{cron}`,
+   * `{interval_seconds}`, `{event}`, with optional `timezone`, `task`, `paused`.
+   * @param {string} agentId
+   * @param {ScheduleChange} change
+   */
+  setSchedule(agentId, change) {
+    return this.request("PUT", `/api/agents/${encodeURIComponent(agentId)}/schedule`, { body: change });
+  }
+
+  /** @param {string} agentId */
+  pauseSchedule(agentId) {
+    return this.setSchedule(agentId, { paused: true });
+  }
+
+  /** @param {string} agentId */
+  resumeSchedule(agentId) {
+    return this.setSchedule(agentId, { paused: false });
+  }
+
+  /** Remove the schedule: the agent then runs only when asked. @param {string} agentId */
+  deleteSchedule(agentId) {
+    return this.request("DELETE", `/api/agents/${encodeURIComponent(agentId)}/schedule`);
+  }
+
+  /** Queue a run of the agent's task now (202; poll `getRun` for its output). @param {string} agentId */
+  runNow(agentId) {
+    return this.request("POST", `/api/agents/${encodeURIComponent(agentId)}/runs`);
+  }
+
+  /**
+   * @param {string} agentId
+   * @param {{limit?: number, cursor?: string|null}} [page]
+   */
+  listRuns(agentId, { limit, cursor } = {}) {
+    return this.request("GET", `/api/agents/${encodeURIComponent(agentId)}/runs${query({ limit, cursor })}`);
+  }
+
+  /** @param {string} agentId @param {string} runId */
+  getRun(agentId, runId) {
+    return this.request("GET", `/api/agents/${encodeURIComponent(agentId)}/runs/${encodeURIComponent(runId)}`);
+  }
+
   health() {
     return this.request("GET", "/healthz", { auth: false });
   }
+}
+
+/** The browser's IANA time zone, when it has one. */
+function browserTimeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function chatBody(message, sessionId, timezone) {
+  return { message, session_id: sessionId ?? undefined, timezone: timezone ?? browserTimeZone() };
 }
 
 /** @param {Response} response */

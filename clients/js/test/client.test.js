@@ -158,10 +158,10 @@ test("chatStream posts with Accept: text/event-stream and yields parsed events",
   );
   const fetch = fakeFetch(new Response(body, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } }));
   const client = new DynamicMcpClient({ fetch, tokens: { access_token: "t" } });
-  const events = await collect(client.chatStream({ message: "find github", sessionId: "s9" }));
+  const events = await collect(client.chatStream({ message: "find github", sessionId: "s9", timezone: "UTC" }));
   assert.deepEqual(events.map((e) => e.event), ["session", "ui", "done"]);
   assert.equal(fetch.calls[0].init.headers.Accept, "text/event-stream");
-  assert.deepEqual(fetch.calls[0].body, { message: "find github", session_id: "s9" });
+  assert.deepEqual(fetch.calls[0].body, { message: "find github", session_id: "s9", timezone: "UTC" });
 });
 
 test("chatStream falls back to a single done event when the server answers JSON", async () => {
@@ -216,4 +216,50 @@ test("concurrent 401s share a single refresh (refresh tokens are single-use)", a
   const results = await Promise.all([client.me(), client.listAgents(), client.listCredentials()]);
   assert.deepEqual(results, [{ ok: true }, { ok: true }, { ok: true }]);
   assert.equal(refreshes, 1);
+});
+
+test("schedule and run methods use the workflow routes", async () => {
+  const schedule = { agent_id: "a 1", trigger: "schedule", cron: "0 8 * * 1-5", paused: false };
+  const fetch = fakeFetch(
+    json(200, schedule),
+    json(200, { ...schedule, paused: true }),
+    json(200, schedule),
+    json(202, { id: "r1", status: "queued" }),
+    json(200, { runs: [], next_cursor: null }),
+    json(200, { id: "r1", status: "succeeded", output: "08:00 in Tokyo" }),
+    new Response(null, { status: 204 }),
+  );
+  const client = new DynamicMcpClient({ fetch, tokens: { access_token: "t" } });
+  await client.setSchedule("a 1", { text: "every weekday at 8", timezone: "Europe/Berlin" });
+  await client.pauseSchedule("a 1");
+  await client.resumeSchedule("a 1");
+  const run = await client.runNow("a 1");
+  await client.listRuns("a 1", { limit: 5, cursor: "c" });
+  const done = await client.getRun("a 1", run.id);
+  await client.deleteSchedule("a 1");
+  assert.equal(done.output, "08:00 in Tokyo");
+  assert.deepEqual(
+    fetch.calls.map((c) => `${c.init.method} ${c.url}`),
+    [
+      "PUT /api/agents/a%201/schedule",
+      "PUT /api/agents/a%201/schedule",
+      "PUT /api/agents/a%201/schedule",
+      "POST /api/agents/a%201/runs",
+      "GET /api/agents/a%201/runs?limit=5&cursor=c",
+      "GET /api/agents/a%201/runs/r1",
+      "DELETE /api/agents/a%201/schedule",
+    ],
+  );
+  assert.deepEqual(fetch.calls[0].body, { text: "every weekday at 8", timezone: "Europe/Berlin" });
+  assert.deepEqual(fetch.calls[1].body, { paused: true });
+  assert.deepEqual(fetch.calls[2].body, { paused: false });
+});
+
+test("chat sends the time zone schedules are read in", async () => {
+  const fetch = fakeFetch(json(200, { reply: "ok" }), json(200, { reply: "ok" }));
+  const client = new DynamicMcpClient({ fetch, tokens: { access_token: "t" } });
+  await client.chat({ message: "every morning at 8", timezone: "Asia/Tokyo" });
+  await client.chat({ message: "hi" });
+  assert.equal(fetch.calls[0].body.timezone, "Asia/Tokyo");
+  assert.equal(fetch.calls[1].body.timezone, Intl.DateTimeFormat().resolvedOptions().timeZone);
 });
