@@ -125,3 +125,23 @@ async def test_runs_are_paged_newest_first(client, database, agent) -> None:
     assert nonsense.status_code == 404
     async with database.service() as conn:
         await conn.execute("delete from agent_runs where agent_id = $1", uuid.UUID(agent_id))
+
+
+async def test_a_run_abandoned_by_a_stopped_instance_ends_failed_with_the_reason(
+    client, database, agent
+) -> None:
+    user, agent_id = agent
+    async with database.service() as conn:
+        run = await repository.insert_run(conn, agent_id, user.id, "manual", datetime.now(UTC))
+        await conn.execute(
+            "update agent_runs set status = 'running', started_at = now() - interval '1 hour'"
+            " where id = $1",
+            run["id"],
+        )
+        assert (
+            await repository.fail_abandoned_runs(conn, datetime.now(UTC) - timedelta(minutes=10))
+            == 1
+        )
+    got = await client.get(f"/api/agents/{agent_id}/runs/{run['id']}", headers=user.headers)
+    assert got.json()["status"] == "failed"
+    assert got.json()["error"] == "The service stopped during this run; it was not finished."

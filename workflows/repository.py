@@ -183,6 +183,17 @@ async def finish_run(
     return _record(row)
 
 
+async def fail_abandoned_runs(conn: asyncpg.Connection, started_before: datetime) -> int:
+    """Runs left 'running' by an instance that died mid-run: failed, with the reason."""
+    status = await conn.execute(
+        "update public.agent_runs set status = 'failed', finished_at = now(),"
+        " error = 'The service stopped during this run; it was not finished.'"
+        " where status = 'running' and started_at < $1",
+        started_before,
+    )
+    return int(status.split()[-1])
+
+
 async def get_run(conn: asyncpg.Connection, agent_id: str, run_id: str) -> dict[str, Any] | None:
     if as_uuid(run_id) is None or as_uuid(agent_id) is None:
         return None

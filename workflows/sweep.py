@@ -26,7 +26,11 @@ async def sweep(db: Database, settings: Settings, now: datetime | None = None) -
     horizon = now + timedelta(seconds=settings.workflow_lookahead_seconds)
     on_time = timedelta(seconds=settings.workflow_on_time_seconds)
     queued = 0
+    # A run can last at most a start plus a message; one still 'running' well after that was
+    # abandoned by an instance that stopped (its job's retry finds the run no longer queued).
+    longest = settings.agent_start_timeout_seconds + settings.agent_message_timeout_seconds
     async with db.service() as conn:
+        await repository.fail_abandoned_runs(conn, now - timedelta(seconds=2 * longest + 60))
         for workflow in await repository.due_workflows(conn, horizon, _BATCH):
             agent_id, user_id = workflow["agent_id"], workflow["user_id"]
             if workflow["trigger"] == "event":
