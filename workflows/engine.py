@@ -9,6 +9,7 @@ The cron entry sweeps due workflows into jobs (``workflows.sweep``); jobs are ru
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -73,23 +74,58 @@ async def enqueue(
 
 
 class WorkflowEngine:
-    """One instance's share of the work: start it at app start-up, stop it at shutdown."""
+    """One instance's share of the work: start it at app start-up, stop it at shutdown.
+
+    If the database connection drops, the engine reconnects (with backoff) until stopped.
+    """
 
     def __init__(self, dsn: str, settings: Settings) -> None:
         self.dsn = dsn
         self.settings = settings
-        self._conn: asyncpg.Connection | None = None
+        self._stopping = asyncio.Event()
         self._pgq: PgQueuer | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(
         self, handlers: dict[str, JobHandler], sweep: SweepHandler | None = None
     ) -> None:
-        """Connect and serve ``handlers`` (entrypoint -> handler); ``sweep`` on the cron entry."""
-        self._conn = await asyncpg.connect(self.dsn)
-        driver = AsyncpgDriver(self._conn)
-        queries = _queries(driver)
-        pgq = PgQueuer(connection=driver, channel=Channel(_DB_SETTINGS.channel), queries=queries)
+        """Serve ``handlers`` (entrypoint -> handler), and ``sweep`` on the cron entry."""
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._serve(handlers, sweep), name="workflow-engine")
+
+    async def _serve(self, handlers: dict[str, JobHandler], sweep: SweepHandler | None) -> None:
+        backoff = 1.0
+        while not self._stopping.is_set():
+            conn = None
+            try:
+                conn = await asyncpg.connect(self.dsn)
+                self._pgq = self._build(conn, handlers, sweep)
+                if self._stopping.is_set():
+                    return
+                await self._pgq.run(
+                    dequeue_timeout=timedelta(
+                        seconds=self.settings.workflow_dequeue_timeout_seconds
+                    ),
+                    batch_size=5,
+                )
+                backoff = 1.0
+            except Exception:  # a lost connection or a restarted database: try again
+                log.exception("workflow engine stopped unexpectedly; reconnecting")
+            finally:
+                self._pgq = None
+                if conn is not None and not conn.is_closed():
+                    await conn.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=backoff)
+            backoff = min(backoff * 2, 30.0)
+
+    def _build(
+        self, conn: asyncpg.Connection, handlers: dict[str, JobHandler], sweep: SweepHandler | None
+    ) -> PgQueuer:
+        driver = AsyncpgDriver(conn)
+        pgq = PgQueuer(
+            connection=driver, channel=Channel(_DB_SETTINGS.channel), queries=_queries(driver)
+        )
         for name, handler in handlers.items():
             pgq.entrypoint(name, on_failure="delete")(_job_runner(name, handler))
         if sweep is not None:
@@ -98,17 +134,11 @@ class WorkflowEngine:
             async def _sweep(schedule: Schedule) -> None:
                 await sweep()
 
-        self._pgq = pgq
-        self._task = asyncio.create_task(
-            pgq.run(
-                dequeue_timeout=timedelta(seconds=self.settings.workflow_dequeue_timeout_seconds),
-                batch_size=5,
-            ),
-            name="workflow-engine",
-        )
+        return pgq
 
     async def stop(self) -> None:
         """Stop taking jobs, let the running ones finish (bounded), close the connection."""
+        self._stopping.set()
         if self._pgq is not None:
             self._pgq.shutdown.set()
         if self._task is not None:
@@ -116,9 +146,7 @@ class WorkflowEngine:
                 await asyncio.wait_for(self._task, timeout=30)
             except Exception:  # a stuck job must not hang the shutdown
                 log.exception("workflow engine did not stop cleanly")
-        if self._conn is not None:
-            await self._conn.close()
-        self._conn = self._pgq = self._task = None
+        self._task = None
 
 
 def _job_runner(name: str, handler: JobHandler) -> Callable[[Job], Awaitable[None]]:
