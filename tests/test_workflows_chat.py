@@ -17,11 +17,13 @@ REQUEST = "Every morning at 8, tell me the current time in Tokyo"
 @pytest.fixture
 async def local_time_server(database, settings):
     """The bundled `time` entry, launched from the test environment's own mcp-server-time."""
+    local = {"transport": "stdio", "command": str(BIN / "mcp-server-time"), "args": []}
     async with database.service() as conn:
-        saved = await conn.fetchval("select launch from mcp_servers where slug = 'time'")
+        saved = await conn.fetchrow("select launch, entry from mcp_servers where slug = 'time'")
         await conn.execute(
-            "update mcp_servers set launch = $1 where slug = 'time'",
-            {"transport": "stdio", "command": str(BIN / "mcp-server-time"), "args": []},
+            "update mcp_servers set launch = $1, entry = entry || jsonb_build_object('launch', $1::jsonb)"
+            " where slug = 'time'",
+            local,
         )
     overrides = settings.agent_model_override, settings.agent_start_timeout_seconds
     settings.agent_model_override = "passthrough"
@@ -29,7 +31,11 @@ async def local_time_server(database, settings):
     yield
     settings.agent_model_override, settings.agent_start_timeout_seconds = overrides
     async with database.service() as conn:
-        await conn.execute("update mcp_servers set launch = $1 where slug = 'time'", saved)
+        await conn.execute(
+            "update mcp_servers set launch = $1, entry = $2 where slug = 'time'",
+            saved["launch"],
+            saved["entry"],
+        )
 
 
 async def test_scheduled_request_in_chat_to_a_stored_run(client, app, make_user, local_time_server):

@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 
 from core.db.database import Database
+from tests.catalog_helpers import install_servers
 from tests.conftest import create_user, make_settings
 from workflows import repository
 from workflows.engine import WorkflowEngine
@@ -79,17 +80,7 @@ async def env(database, settings, app, tmp_path_factory):
     settings.agent_start_timeout_seconds = 180.0  # a busy 2-core machine starts slowly
     servers = _servers(issues_file)
     async with database.service() as conn:
-        for slug, entry in servers.items():
-            await conn.execute(
-                "insert into public.mcp_servers (slug, name, description, launch, credentials,"
-                " entry, content_hash) values ($1, $1, 'Test-only server for workflow tests.',"
-                " $2, $3, $4, 'test') on conflict (slug) do update set launch = excluded.launch,"
-                " credentials = excluded.credentials, retired_at = null",
-                slug,
-                entry["launch"],
-                entry["credentials"],
-                {"slug": slug, **entry},
-            )
+        await install_servers(conn, *({"slug": slug, **e} for slug, e in servers.items()))
     alice = await create_user(database, settings)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"

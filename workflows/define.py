@@ -6,7 +6,7 @@ from typing import Any
 
 from agents import repository as agents_repository
 from agents import service as agents
-from agents.config_builder import AgentConfig
+from agents.agent_config import AgentConfig
 from auth.models import User
 from core.config import Settings
 from core.db.database import Database

@@ -12,12 +12,13 @@ from typing import Any
 
 from agents import repository as agents_repository
 from agents import service as agents
-from agents.config_builder import AgentConfig
+from agents.agent_config import AgentConfig
 from agents.supervisor import get_supervisor
 from auth.models import User
 from core.config import Settings
 from core.db.database import Database
 from core.errors import AppError
+from credentials.service import credential_status
 from workflows import repository
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ def owner(user_id: str) -> User:
 async def missing_credentials(conn: Any, user_id: str, config: AgentConfig) -> list[str]:
     """``server: NAME`` for every credential the agent references that the user has not stored."""
     slugs = sorted({ref.server for ref in config.secret_refs})
-    stored = await agents_repository.stored_credential_names(conn, user_id, slugs)
+    statuses = await credential_status(conn, user_id, slugs) if slugs else []
+    stored = {status.template.slug: set(status.stored) for status in statuses}
     return [
         f"{ref.server}: {ref.name}"
         for ref in config.secret_refs
@@ -62,8 +64,23 @@ async def execute_run(db: Database, settings: Settings, run_id: str) -> dict[str
         agent = await agents_repository.get_agent(conn, str(run["agent_id"]))
     if workflow is None or agent is None:
         return await _finish(db, run_id, "failed", error="The agent's workflow was deleted.")
-    user = owner(str(run["user_id"]))
-    agent_id = str(agent["id"])
+    try:
+        return await _run(db, settings, run, workflow, agent)
+    except AppError as error:
+        return await _finish(db, run_id, "failed", error=error.message)
+    except Exception as error:  # the run must end recorded, whatever broke
+        log.exception("workflow run %s failed", run_id)
+        return await _finish(db, run_id, "failed", error=f"Internal error: {type(error).__name__}")
+
+
+async def _run(
+    db: Database,
+    settings: Settings,
+    run: dict[str, Any],
+    workflow: dict[str, Any],
+    agent: dict[str, Any],
+) -> dict[str, Any] | None:
+    run_id, user, agent_id = str(run["id"]), owner(str(run["user_id"])), str(agent["id"])
     async with db.as_user(user.claims) as conn:
         missing = await missing_credentials(conn, user.id, AgentConfig.from_json(agent["config"]))
     if missing:
@@ -74,22 +91,16 @@ async def execute_run(db: Database, settings: Settings, run_id: str) -> dict[str
             error=f"Missing credentials: {', '.join(missing)}. Add them, then run again.",
         )
     supervisor = get_supervisor(settings)
-    try:
-        if supervisor.get(agent_id) is None:
-            await agents.start_agent(db, supervisor, user, agent_id)
-        reply = await agents.send_message(
-            db,
-            supervisor,
-            user,
-            agent_id,
-            run_message(workflow["task"], run.get("event_items")),
-            f"run-{run_id}",  # each run its own conversation: no history grows without bound
-        )
-    except AppError as error:
-        return await _finish(db, run_id, "failed", error=error.message)
-    except Exception as error:  # the run must end recorded, whatever broke
-        log.exception("workflow run %s failed", run_id)
-        return await _finish(db, run_id, "failed", error=f"Internal error: {type(error).__name__}")
+    if supervisor.get(agent_id) is None:
+        await agents.start_agent(db, supervisor, user, agent_id)
+    reply = await agents.send_message(
+        db,
+        supervisor,
+        user,
+        agent_id,
+        run_message(workflow["task"], run.get("event_items")),
+        f"run-{run_id}",  # each run its own conversation: no history grows without bound
+    )
     return await _finish(db, run_id, "succeeded", output=reply)
 
 
