@@ -142,11 +142,12 @@ async def test_multi_step_tool_use_and_what_is_sent(mclient, fake, make_user) ->
     assert first["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert "search_mcp_servers" in first["system"][0]["text"]
     names = [t["name"] for t in first["tools"]]
-    assert names[:5] == [
+    assert names[:6] == [
         "search_mcp_servers",
         "request_credentials",
         "save_credential",
         "build_agent_config",
+        "set_workflow",
         "create_fast_agent",
     ]
     assert first["tools"][-1]["cache_control"] == {"type": "ephemeral"}

@@ -29,10 +29,25 @@ class PollEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    description: Text  # e.g. "a new GitHub issue is opened in acme/api"
-    check: Annotated[str, Field(min_length=1, max_length=4000)]
-    every_minutes: Annotated[int, Field(ge=1, le=1440)] = 5
-    id_field: Annotated[str, Field(min_length=1, max_length=100)] = "id"
+    description: Annotated[
+        str,
+        Field(
+            min_length=1, max_length=2000, description='e.g. "a new issue is opened in acme/api"'
+        ),
+    ]
+    check: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=4000,
+            description='The message asking the agent for the current items, e.g. "List the '
+            'open issues of acme/api as a JSON list of {id, title, url}."',
+        ),
+    ]
+    every_minutes: Annotated[int, Field(ge=1, le=1440, description="How often to check.")] = 5
+    id_field: Annotated[
+        str, Field(min_length=1, max_length=100, description="The field that identifies an item.")
+    ] = "id"
 
 
 def checked_timezone(value: str) -> str:

@@ -13,7 +13,9 @@ from workflows import service
 from workflows.models import RunOut, RunPage, ScheduleIn, ScheduleOut
 
 router = APIRouter(
-    prefix="/api/agents/{agent_id}", tags=["workflows"], responses=error_responses(401, 404, 500)
+    prefix="/api/agents/{agent_id}",
+    tags=["workflows"],
+    responses=error_responses(401, 404, 422, 500),
 )
 
 
