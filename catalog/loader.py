@@ -8,6 +8,7 @@ from typing import Any
 from catalog.embedders import Embedder
 from catalog.models import CatalogEntry, CatalogError, parse_entry, read_entries
 from catalog.vector_cache import cached_vectors
+from catalog.verify_record import RECORD_DIR, apply_records, read_records
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,10 @@ def catalog_files(paths: list[Path] | None = None) -> list[Path]:
 
 
 def validate_catalog(
-    paths: list[Path] | None = None,
+    paths: list[Path] | None = None, records: Path | None = RECORD_DIR
 ) -> tuple[list[CatalogEntry], list[str], set[str]]:
-    """Parse every entry. Returns (valid entries, error messages, slugs named by bad entries)."""
+    """Parse every entry and apply the verification record (``records``; None: none).
+    Returns (valid entries, error messages, slugs named by bad entries)."""
     entries: dict[str, CatalogEntry] = {}
     errors: list[str] = []
     bad_slugs: set[str] = set()
@@ -73,21 +75,25 @@ def validate_catalog(
                 errors.append(f"{source}: slug: '{entry.slug}' is already defined by another entry")
                 continue
             entries[entry.slug] = entry
-    return list(entries.values()), errors, bad_slugs
+    valid = list(entries.values())
+    if records is not None:
+        valid = apply_records(valid, read_records(records))
+    return valid, errors, bad_slugs
 
 
 _UPSERT = """
 insert into public.mcp_servers
   (slug, name, description, tags, categories, homepage, launch, credentials, tools, entry,
-   content_hash, search_tags, search_tools, search_name)
-values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+   content_hash, search_tags, search_tools, search_name, requires, archived, verify_status)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 on conflict (slug) do update set
   name = excluded.name, description = excluded.description, tags = excluded.tags,
   categories = excluded.categories, homepage = excluded.homepage, launch = excluded.launch,
   credentials = excluded.credentials, tools = excluded.tools, entry = excluded.entry,
   content_hash = excluded.content_hash, search_tags = excluded.search_tags,
   search_tools = excluded.search_tools, search_name = excluded.search_name,
-  retired_at = null, updated_at = now()
+  requires = excluded.requires, archived = excluded.archived,
+  verify_status = excluded.verify_status, retired_at = null, updated_at = now()
 returning id
 """
 
@@ -121,6 +127,9 @@ def _row(entry: CatalogEntry, content_hash: str) -> tuple[Any, ...]:
         entry.search_tags(),
         entry.search_tools(),
         entry.search_name(),
+        entry.requires,
+        entry.archived,
+        entry.verification.status if entry.verification else None,
     )
 
 
@@ -140,16 +149,18 @@ async def load_catalog(
     *,
     retire_missing: bool = True,
     use_cache: bool = True,
+    records: Path | None = RECORD_DIR,
 ) -> LoadReport:
     """Validate, embed and upsert catalog entries (default: the bundled catalog).
 
     Incremental: an entry whose content hash is unchanged is neither rewritten nor
     re-embedded; an entry whose vector for ``embedder.model_id`` is missing or stale is
     embedded (from the precomputed cache when ``use_cache`` and the hash is in it). With
-    ``retire_missing``, live servers absent from the files are retired.
+    ``retire_missing``, live servers absent from the files are retired. ``records`` is the
+    verification record applied to the entries (catalog.verify_record).
     """
     report = LoadReport(model=embedder.model_id)
-    entries, report.errors, bad_slugs = validate_catalog(paths)
+    entries, report.errors, bad_slugs = validate_catalog(paths, records)
     report.valid = len(entries)
     for message in report.errors:
         log.warning("catalog entry rejected: %s", message)

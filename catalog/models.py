@@ -21,6 +21,17 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 # environment variable name, so every credential the catalog accepts can reach its server.
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
 HEADER_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+# node, uv, docker, network, lib:<native library>
+REQUIREMENT = r"^(node|uv|docker|network|lib:[A-Za-z0-9_.+-]{1,64})$"
+# The runtime each launcher command needs (catalog.runtimes detects them on the host).
+LAUNCHER_RUNTIME = {
+    "npx": "node",
+    "node": "node",
+    "npm": "node",
+    "uvx": "uv",
+    "uv": "uv",
+    "docker": "docker",
+}
 
 
 _GENERIC_NAME_WORDS = frozenset(
@@ -101,6 +112,22 @@ class Tool(_Strict):
     description: str = ""
 
 
+class Verified(_Strict):
+    """The last ``dynamic-mcp catalog verify`` outcome, set by the loader from catalog/verified/."""
+
+    status: str = Field(min_length=1, max_length=40)
+    checked: str
+    version: str | None = None
+
+
+def launcher_runtime(launch: "StdioLaunch | RemoteLaunch") -> str | None:
+    """What a launch needs at the very least: a remote server the network, npx node, ...;
+    None for another command (an operator's own executable: nothing to detect)."""
+    if isinstance(launch, RemoteLaunch):
+        return "network"
+    return LAUNCHER_RUNTIME.get(launch.command.rsplit("/", 1)[-1])
+
+
 class CatalogEntry(_Strict):
     slug: str = Field(pattern=SLUG_PATTERN)
     name: str = Field(min_length=1, max_length=200)
@@ -112,6 +139,10 @@ class CatalogEntry(_Strict):
     credentials: list[Credential] = Field(default_factory=list)
     tools: list[Tool] = Field(default_factory=list)
     auth: Literal["none", "oauth"] | None = None
+    # What it needs to run; the launcher's runtime is always included (added when absent).
+    requires: list[Annotated[str, Field(pattern=REQUIREMENT)]] = Field(default_factory=list)
+    archived: bool = False  # the upstream project is archived: prefer a maintained server
+    verification: Verified | None = None
 
     @model_validator(mode="after")
     def _unique_credentials(self) -> "CatalogEntry":
@@ -119,6 +150,14 @@ class CatalogEntry(_Strict):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"credentials: duplicate names {duplicates}")
+        return self
+
+    @model_validator(mode="after")
+    def _launcher_required(self) -> "CatalogEntry":
+        runtime = launcher_runtime(self.launch)
+        if runtime is not None and runtime not in self.requires:
+            self.requires = [runtime, *self.requires]
+        self.requires = list(dict.fromkeys(self.requires))
         return self
 
     def credential(self, name: str) -> Credential | None:

@@ -8,9 +8,11 @@ from typing import Any
 from catalog.embedders import Embedder
 from catalog.loader import vector_literal
 
+# host_runtimes: what this host can run (catalog.runtimes); servers needing more are left out
+# of the candidates in SQL. NULL searches everything (``runnable`` then says why not).
 _SEARCH_SQL = """
-select slug, name, description, score, why, credentials, similarity
-  from public.search_mcp_servers($1, $2::extensions.vector, $3, $4, $5)
+select slug, name, description, score, why, credentials, similarity, requires, runnable
+  from public.search_mcp_servers($1, $2::extensions.vector, $3, $4, $5, host_runtimes => $6)
 """
 
 # Words that start a new need: "summarise X and post to Y", "do X, then Y", "X; Y".
@@ -54,6 +56,10 @@ class ServerMatch:
     credentials: list[dict[str, Any]] = field(default_factory=list)
     query: str = ""  # the need that found it
     similarity: float | None = None
+    requires: list[str] = field(default_factory=list)  # node, uv, docker, network, lib:...
+    runnable: bool = True  # False: this host lacks ``missing`` (or verify found it broken)
+    missing: list[str] = field(default_factory=list)
+    why_not: str = ""  # for a person or the model, when not runnable
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,30 +91,52 @@ async def prepare_search(
 
 
 async def run_search(
-    conn: Any, prepared: PreparedSearch, limit: int = 5, *, candidates: int = 40
+    conn: Any,
+    prepared: PreparedSearch,
+    limit: int = 5,
+    *,
+    candidates: int = 40,
+    host: frozenset[str] | None = None,
+    only_runnable: bool = True,
 ) -> list[ServerMatch]:
-    """Run the hybrid SQL search for each prepared need and interleave the rankings."""
+    """Run the hybrid SQL search for each prepared need and interleave the rankings.
+
+    ``host`` is what this host can run (``catalog.runtimes``): with ``only_runnable`` the
+    servers needing anything else are filtered out before the top ``limit`` are taken;
+    without it every server is ranked and ``runnable``/``missing`` say which cannot run here.
+    """
+    available = sorted(host) if host is not None and only_runnable else None
     per_need: list[list[ServerMatch]] = []
     for need, vector in zip(prepared.needs, prepared.vectors, strict=True):
         rows = await conn.fetch(
-            _SEARCH_SQL, need, vector_literal(vector), prepared.model, limit, candidates
+            _SEARCH_SQL, need, vector_literal(vector), prepared.model, limit, candidates, available
         )
-        per_need.append(
-            [
-                ServerMatch(
-                    r["slug"],
-                    r["name"],
-                    r["description"],
-                    float(r["score"]),
-                    r["why"],
-                    list(r["credentials"] or []),
-                    need,
-                    r["similarity"],
-                )
-                for r in rows
-            ]
-        )
+        per_need.append([_match(r, need, host) for r in rows])
     return interleave(per_need, limit)
+
+
+def _match(row: Any, need: str, host: frozenset[str] | None) -> ServerMatch:
+    requires = list(row["requires"] or [])
+    missing = [r for r in requires if host is not None and r not in host]
+    why_not = ""
+    if missing:
+        why_not = f"needs {', '.join(missing)}, which this host does not have"
+    elif not row["runnable"]:
+        why_not = "its package did not start when the catalog was verified"
+    return ServerMatch(
+        row["slug"],
+        row["name"],
+        row["description"],
+        float(row["score"]),
+        row["why"],
+        list(row["credentials"] or []),
+        need,
+        row["similarity"],
+        requires,
+        bool(row["runnable"]) and not missing,
+        missing,
+        why_not,
+    )
 
 
 async def search_servers(
@@ -119,6 +147,7 @@ async def search_servers(
     *,
     split: bool = True,
     candidates: int = 40,
+    host: frozenset[str] | None = None,
 ) -> list[ServerMatch]:
     """Search the catalog for one or several needs; return at most ``limit`` servers.
 
@@ -128,7 +157,7 @@ async def search_servers(
     ``run_search``; call those two when the connection should not wait on the embedder.
     """
     prepared = await prepare_search(embedder, queries, split=split)
-    return await run_search(conn, prepared, limit, candidates=candidates)
+    return await run_search(conn, prepared, limit, candidates=candidates, host=host)
 
 
 def interleave(rankings: list[list[ServerMatch]], limit: int) -> list[ServerMatch]:

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_embedding_model: str = "text-embedding-3-small"
 
+    # --- catalog -----------------------------------------------------------------------------
+    # What this host can run MCP servers with: "auto" detects npx (node), uvx (uv), a reachable
+    # Docker engine and native libraries, and assumes the network; or a comma-separated list
+    # of node, uv, docker, network, lib:<name> that replaces detection.
+    host_runtimes: str = "auto"
+
     # --- credentials -------------------------------------------------------------------------
     credentials_key: SecretStr | None = None
     # At start-up, prove the key ring decrypts what the database holds (refuse to start if not).

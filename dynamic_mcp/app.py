@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from agents.service import agents_lifespan
 from auth.sign_in_links import offer_link_at_start
 from catalog.loader import ensure_catalog_loaded
+from catalog.runtimes import detect_host
 from chat.service import ChatRuntime
 from core.config import Settings, get_settings
 from core.db.database import Database
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         await check_credentials_key(db, settings)  # refuse to start with a wrong/missing key
         await ensure_catalog_loaded(db, settings)  # the bundled catalog, when none is loaded yet
         await offer_link_at_start(db, settings)  # local mode: the operator's sign-in link
+        await detect_host(db, settings.host_runtimes)  # npx/uvx/docker here: what search offers
         chat_runtime = app.state.chat_runtime = ChatRuntime.create(settings)  # one model client
         try:
             async with (

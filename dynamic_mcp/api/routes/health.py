@@ -1,9 +1,12 @@
 """Health endpoints: service summary, liveness and readiness."""
 
+import asyncio
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from catalog.runtimes import host_runtimes
 from core.db.migrations import pending_migrations
 from dynamic_mcp import __version__
 from dynamic_mcp.api.deps import DB, AppSettings
@@ -33,7 +36,9 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="Readiness", responses={503: {"description": "Not ready"}})
 async def readyz(db: DB, settings: AppSettings) -> JSONResponse:
-    """Ready when the database answers and every migration is applied; 503 otherwise."""
+    """Ready when the database answers and every migration is applied; 503 otherwise.
+    ``runtimes`` reports what this host can run MCP servers with (it does not gate readiness:
+    a host without Docker is ready, it is only offered fewer servers)."""
     checks = {"database": "unavailable", "migrations": "unknown"}
     if await db.ping():
         checks["database"] = "ok"
@@ -44,7 +49,8 @@ async def readyz(db: DB, settings: AppSettings) -> JSONResponse:
         except Exception:  # the database went away between the two checks
             checks["database"] = "unavailable"
     ready = all(value == "ok" for value in checks.values())
+    host = await asyncio.to_thread(host_runtimes, settings.host_runtimes)  # cached at start
     return JSONResponse(
-        {"status": "ready" if ready else "not_ready", "checks": checks},
+        {"status": "ready" if ready else "not_ready", "checks": checks, "runtimes": host.as_dict()},
         status_code=200 if ready else 503,
     )
