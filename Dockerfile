@@ -23,6 +23,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY core ./core
 COPY auth ./auth
 COPY credentials ./credentials
+COPY oauth ./oauth
 COPY agents ./agents
 COPY workflows ./workflows
 COPY chat ./chat

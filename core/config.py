@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +16,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("dynamic-mcp"))
+
+
+class OAuthClientSettings(BaseModel):
+    """An OAuth client the operator registered at one authorization server (e.g. GitHub)."""
+
+    client_id: str
+    client_secret: SecretStr | None = None
 
 
 class Settings(BaseSettings):
@@ -40,6 +47,8 @@ class Settings(BaseSettings):
     http_header_timeout_seconds: float = 10.0
     http_body_timeout_seconds: float = 30.0
     prompts_dir: Path = PROJECT_ROOT / "prompts"
+    # Extra catalog folders (operators' own servers), loaded beside the bundled catalog.
+    catalog_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     sql_dir: Path = PROJECT_ROOT / "sql"
 
     # --- database ----------------------------------------------------------------------------
@@ -90,6 +99,18 @@ class Settings(BaseSettings):
     credentials_key: SecretStr | None = None
     # At start-up, prove the key ring decrypts what the database holds (refuse to start if not).
 
+    # --- OAuth for remote MCP servers --------------------------------------------------------
+    # Where browsers reach this service: the OAuth redirect URI and the Client ID Metadata
+    # Document are built from it (https in production).
+    public_base_url: str | None = None
+    # Operator-registered clients, by authorization server issuer:
+    # {"https://github.com/login/oauth": {"client_id": "...", "client_secret": "..."}}
+    oauth_clients: dict[str, OAuthClientSettings] = Field(default_factory=dict)
+    oauth_state_ttl_seconds: int = 600
+    # Refresh an access token this long before it expires (at agent start and while it runs).
+    oauth_refresh_margin_seconds: int = 300
+    oauth_refresh_interval_seconds: float = 60.0
+
     # --- agents (fast-agent) -----------------------------------------------------------------
     agent_default_model: str = "anthropic.claude-sonnet-4-6"
     agent_model_override: str | None = None
@@ -123,6 +144,20 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("catalog_dirs", mode="before")
+    @classmethod
+    def _split_dirs(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(part.strip()) for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("PUBLIC_BASE_URL must start with https:// (or http:// locally)")
+        return value.rstrip("/") if value else value
 
     @property
     def supabase_enabled(self) -> bool:

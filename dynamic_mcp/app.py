@@ -25,6 +25,7 @@ from dynamic_mcp.api.routes import chat as chat_routes
 from dynamic_mcp.api.routes import credentials as credentials_routes
 from dynamic_mcp.api.routes import health
 from dynamic_mcp.api.routes import workflows as workflows_routes
+from dynamic_mcp.api.routes import oauth as oauth_routes
 from dynamic_mcp.middleware import install_web
 from dynamic_mcp.middleware.request import BodySizeLimitMiddleware, RequestIdMiddleware
 from workflows.runtime import workflows_lifespan
@@ -85,4 +86,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(credentials_routes.router)
     app.include_router(agents_routes.router)
     app.include_router(workflows_routes.router)
+    app.include_router(oauth_routes.router)
     return app
