@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.embedders import get_embedder
-from catalog.loader import BUNDLED_DIR, load_catalog
+from catalog.loader import BUNDLED_DIR, catalog_sources, load_catalog
 
 
 def register(commands: Any) -> None:
@@ -17,7 +17,9 @@ def register(commands: Any) -> None:
     sub = catalog.add_subparsers(dest="catalog_command", required=True)
 
     load = sub.add_parser("load", help="validate, embed and upsert catalog entries")
-    load.add_argument("paths", nargs="*", type=Path, help="files or folders (default: bundled)")
+    load.add_argument(
+        "paths", nargs="*", type=Path, help="files or folders (default: bundled + CATALOG_DIRS)"
+    )
     load.add_argument(
         "--keep-missing",
         action="store_true",
@@ -68,7 +70,10 @@ async def _load(args: argparse.Namespace) -> int:
     settings, db = await _open()
     try:
         report = await load_catalog(
-            db, get_embedder(settings), args.paths or None, retire_missing=not args.keep_missing
+            db,
+            get_embedder(settings),
+            args.paths or catalog_sources(settings),
+            retire_missing=not args.keep_missing,
         )
     finally:
         await db.close()

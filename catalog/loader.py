@@ -38,6 +38,11 @@ class LoadReport:
         )
 
 
+def catalog_sources(settings: Any) -> list[Path]:
+    """The bundled catalog, then the operator's own folders (``CATALOG_DIRS``)."""
+    return [BUNDLED_DIR, *settings.catalog_dirs]
+
+
 def catalog_files(paths: list[Path] | None = None) -> list[Path]:
     """The ``.json``/``.jsonl`` files under the given paths (default: the bundled catalog)."""
     files: list[Path] = []
@@ -236,8 +241,10 @@ async def load_catalog(
 
 
 async def ensure_catalog_loaded(db: Any, settings: Any) -> LoadReport | None:
-    """Startup hook: load the bundled catalog when no live server has a vector of the
-    active model (empty table, or the embedder changed). Returns None when nothing was needed."""
+    """Startup hook: load the bundled catalog (and ``CATALOG_DIRS``) when no live server has a
+    vector of the active model (empty table, or the embedder changed), or always when operator
+    folders are configured (incremental: unchanged entries cost one hash comparison each).
+    Returns None when nothing was needed."""
     from catalog.embedders import get_embedder
 
     embedder = get_embedder(settings)
@@ -248,6 +255,6 @@ async def ensure_catalog_loaded(db: Any, settings: Any) -> LoadReport | None:
             " where e.model = $1 and m.retired_at is null)",
             embedder.model_id,
         )
-    if has_vectors:
+    if has_vectors and not settings.catalog_dirs:
         return None
-    return await load_catalog(db, embedder)
+    return await load_catalog(db, embedder, catalog_sources(settings))

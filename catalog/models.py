@@ -138,11 +138,24 @@ class CatalogEntry(_Strict):
     launch: Launch
     credentials: list[Credential] = Field(default_factory=list)
     tools: list[Tool] = Field(default_factory=list)
-    auth: Literal["none", "oauth"] | None = None
+    # How a remote server authenticates: "none", "oauth" (the user clicks Connect; credentials,
+    # when listed, are an alternative such as a personal access token) or "api_key" (a key the
+    # user pastes, sent in a header or the URL). Stdio servers leave it unset.
+    auth: Literal["none", "oauth", "api_key"] | None = None
     # What it needs to run; the launcher's runtime is always included (added when absent).
     requires: list[Annotated[str, Field(pattern=REQUIREMENT)]] = Field(default_factory=list)
     archived: bool = False  # the upstream project is archived: prefer a maintained server
     verification: Verified | None = None
+
+    @model_validator(mode="after")
+    def _auth_kind(self) -> "CatalogEntry":
+        if isinstance(self.launch, RemoteLaunch) and self.auth is None and self.credentials:
+            self.auth = "api_key"  # imported entries name their header or URL credentials
+        if self.auth == "api_key" and not self.credentials:
+            raise ValueError("auth: 'api_key' needs the key listed under credentials")
+        if self.auth == "none" and any(c.required for c in self.credentials):
+            raise ValueError("auth: 'none' but a credential is required; use 'api_key'")
+        return self
 
     @model_validator(mode="after")
     def _unique_credentials(self) -> "CatalogEntry":

@@ -141,6 +141,8 @@ async def insert_pending_secret(
 _TABLES = {
     "user_credentials": "user_id::text, server_slug, env_name",
     "pending_secrets": "user_id::text, session_id::text, ref::text",
+    # OAuth client secrets from dynamic registration (sql/100_oauth.sql), same key ring
+    "oauth_clients": "'oauth-client'::text, issuer, client_id",
 }
 ENCRYPTED_TABLES = tuple(_TABLES)
 
@@ -150,7 +152,8 @@ async def key_ids_in_use(conn: asyncpg.Connection) -> dict[str, int]:
     rows = await conn.fetch(
         "select key_id, count(*) as n from ("
         " select key_id from public.user_credentials"
-        " union all select key_id from public.pending_secrets) t group by key_id"
+        " union all select key_id from public.pending_secrets"
+        " union all select key_id from public.oauth_clients) t group by key_id"
     )
     return {r["key_id"]: r["n"] for r in rows}
 

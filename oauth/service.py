@@ -79,3 +79,26 @@ async def require_fresh(
             f"Connect again: {', '.join(lost)} no longer accepts the saved sign-in.",
             {"servers": lost},
         )
+
+
+async def connect_offers(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    user_id: str,
+    session_id: str | None,
+    servers: list[str],
+) -> dict[str, dict[str, Any]]:
+    """For each OAuth server among ``servers``: its connection status and, unless connected, a
+    fresh single-use Connect link (for the user's page only, never for the model)."""
+    states = await connection_states(conn, user_id, servers)
+    offers: dict[str, dict[str, Any]] = {}
+    for slug in servers:
+        entry = await repository.server_endpoint(conn, slug)
+        if entry is None or entry["auth"] != "oauth" or not entry["url"]:
+            continue
+        status = states.get(slug, "not_connected")
+        offer: dict[str, Any] = {"name": entry["name"], "status": status}
+        if status != "connected":
+            offer["connect_url"] = await new_ticket(conn, settings, user_id, session_id, slug)
+        offers[slug] = offer
+    return offers

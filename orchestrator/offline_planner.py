@@ -19,7 +19,9 @@ from workflows.schedule import ScheduleError, find_schedule
 
 _CONTINUE = re.compile(
     r"^\W*(done|ok(ay)?|yes|ready|continue|go( ahead)?|build( it)?|added|saved|i('ve| have) "
-    r"(added|saved|entered|provided)|try again|check( again)?|next)\b",
+    r"(added|saved|entered|provided)|try again|check( again)?|next"
+    # the page says "<Service> is connected" when an OAuth sign-in completes
+    r"|[\w .'-]{1,80}?\b(is|are) (now )?connected)\b",
     re.IGNORECASE,
 )
 _START = re.compile(

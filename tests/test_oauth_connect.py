@@ -36,7 +36,9 @@ async def provider(app, database, settings, tmp_path_factory):
     loop = asyncio.get_running_loop()
 
     async def fetch_on_app_loop(url: str):  # the app's pool lives on the test loop
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(fetch_document(url), loop))
+        return await asyncio.wrap_future(
+            asyncio.run_coroutine_threadsafe(fetch_document(url), loop)
+        )
 
     fake = FakeOAuthProvider(fetch_document=fetch_on_app_loop).start()
     await load_with(database, settings, write_catalog_dir(tmp_path_factory.mktemp("cat"), fake))

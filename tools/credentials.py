@@ -12,6 +12,8 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from credentials import service
+from oauth import service as oauth_service
+from tools.oauth_connect import with_connect
 from tools.registry import ToolContext, ToolError
 
 
@@ -24,8 +26,9 @@ async def request_credentials(
     Call this once you have chosen the servers. It tells you, per server, which credentials are
     already provided and which are missing, with an instruction for each missing one (what it is,
     where to create it, its format) to relay to the user. The user's app shows them a secure
-    form. Never ask the user to type a secret into the chat; if they paste one anyway, you will
-    see a reference like [secret:1] instead of the value: store it with save_credential.
+    form, and a "Connect" button for services that sign in with OAuth. Never ask the user to
+    type a secret into the chat; if they paste one anyway, you will see a reference like
+    [secret:1] instead of the value: store it with save_credential.
 
     Args:
         servers: Slugs of the chosen catalog servers, e.g. ["github", "slack"].
@@ -41,12 +44,20 @@ async def request_credentials(
                 f"{error}. Use slugs exactly as search_mcp_servers returned them."
             ) from None
         await service.record_pending_request(conn, ctx.session_id, servers)
-    ctx.emit({"type": "credentials_requested", "servers": [s.for_ui() for s in statuses]})
-    missing = [f"{s.template.slug}: {', '.join(s.missing)}" for s in statuses if s.missing]
+        offers = await oauth_service.connect_offers(
+            conn, ctx.settings, ctx.user.id, ctx.session_id, list(servers)
+        )
+    model, ui = with_connect(statuses, offers)
+    ctx.emit({"type": "credentials_requested", "servers": ui})
+    missing = [
+        f"{s['server']}: {', '.join(i['name'] for i in s['items'] if i['status'] == 'missing')}"
+        for s in model
+        if not s["complete"]
+    ]
     summary = ("missing " + "; ".join(missing)) if missing else "all required credentials provided"
     return {
-        "servers": [s.for_model() for s in statuses],
-        "complete": all(s.complete for s in statuses),
+        "servers": model,
+        "complete": all(s["complete"] for s in model),
         "summary": summary,
     }
 

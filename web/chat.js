@@ -4,7 +4,13 @@ import { api, clearError, describe, guarded, showError, state } from "./context.
 import { byId, h } from "./dom.js";
 import { loadSessions, markCurrentSession } from "./sessions.js";
 import { loadVault } from "./vault.js";
+import { listenForConnections } from "./oauth.js";
 import { credentialForms, finishToolLine, messageBubble, serverCards, toolLine } from "./views.js";
+
+// A sign-in finished in another tab: the conversation continues from here.
+listenForConnections((done) => {
+  if (!done.session_id || done.session_id === state.sessionId) sendChat(`${done.name} is connected.`);
+});
 
 function appendToLog(el) {
   byId("empty-log").hidden = true;

@@ -1,5 +1,6 @@
 // Renderers for what the chat shows: messages, tool activity, server cards, credential forms.
 import { h, safeUrl, slugId } from "./dom.js";
+import { oauthCard } from "./oauth.js";
 
 const TOOL_LABELS = {
   search_mcp_servers: "Searching the MCP server catalog",
@@ -86,6 +87,8 @@ export function serverCards(servers) {
 export function credentialForms(servers, onSubmit) {
   const block = h("section", { className: "ui-block", "aria-label": "Credentials needed" }, h("h3", { text: "Credentials needed" }));
   for (const server of servers) {
+    if (server.oauth) block.append(oauthCard(server));
+    if (server.oauth && !(server.items || []).length) continue; // nothing to paste instead
     const form = credentialForm(server, onSubmit);
     // Nothing missing: keep the form at hand for updates, folded away.
     block.append(

@@ -70,7 +70,14 @@ export type UiEvent =
     }
   | {
       type: "credentials_requested";
-      servers: { server: string; name: string; complete: boolean; items: CredentialItem[] }[];
+      servers: {
+        server: string;
+        name: string;
+        complete: boolean;
+        items: CredentialItem[];
+        /** Present for OAuth servers: open connect_url (single use) to sign in. */
+        oauth?: { status: "connected" | "not_connected" | "needs_reauthorization"; connect_url: string | null; label: string };
+      }[];
     }
   | { type: "config_built"; agent_id: string; name: string; servers: unknown[] }
   | { type: "agent_started"; agent_id: string; status: string; servers: unknown[]; tools: unknown[] };
@@ -221,6 +228,10 @@ export declare class DynamicMcpClient {
   submitCredentials(sessionId: string, server: string, values: Record<string, string>): Promise<CredentialResult>;
   listCredentials(): Promise<{ items: StoredCredential[] }>;
   deleteCredential(server: string, name: string): Promise<null>;
+
+  connectOAuth(server: string, sessionId?: string | null): Promise<{ server: string; connect_url: string; expires_in: number }>;
+  listOAuthConnections(): Promise<{ items: { server: string; status: string; scope: string | null; expires_at: string | null; error: string | null }[] }>;
+  disconnectOAuth(server: string): Promise<null>;
 
   listAgents(): Promise<{ items: Agent[] }>;
   getAgent(agentId: string): Promise<Agent>;

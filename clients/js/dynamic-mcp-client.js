@@ -344,6 +344,26 @@ export class DynamicMcpClient {
     return this.request("DELETE", `/api/credentials/${encodeURIComponent(server)}/${encodeURIComponent(name)}`);
   }
 
+  // --- OAuth connect ------------------------------------------------------------------------
+
+  /**
+   * A fresh single-use link that signs the user in to an OAuth server (e.g. Linear): open it in
+   * the user's browser; when the sign-in completes the page says "<Service> is connected".
+   * @param {string} server @param {string | null} [sessionId]
+   */
+  connectOAuth(server, sessionId = null) {
+    return this.request("POST", "/api/oauth/connect", { body: { server, session_id: sessionId } });
+  }
+
+  listOAuthConnections() {
+    return this.request("GET", "/api/oauth/connections");
+  }
+
+  /** Revoke (where the server supports it) and forget the tokens. @param {string} server */
+  disconnectOAuth(server) {
+    return this.request("DELETE", `/api/oauth/connections/${encodeURIComponent(server)}`);
+  }
+
   // --- agents -------------------------------------------------------------------------------
 
   listAgents() {

@@ -202,6 +202,18 @@ test("credential, agent and session helpers hit the contract's paths", async () 
   assert.deepEqual(fetch.calls[6].body, { message: "hello", session_id: "s1" });
 });
 
+test("OAuth connect helpers hit the contract's paths", async () => {
+  const link = { server: "linear", connect_url: "http://x/api/oauth/start/t", expires_in: 600 };
+  const fetch = fakeFetch(json(200, link), json(200, { items: [] }), new Response(null, { status: 204 }));
+  const client = new DynamicMcpClient({ fetch, tokens: { access_token: "t" } });
+  assert.deepEqual(await client.connectOAuth("linear", "s1"), link);
+  await client.listOAuthConnections();
+  assert.equal(await client.disconnectOAuth("linear"), null);
+  const seen = fetch.calls.map((c) => `${c.init.method} ${c.url}`);
+  assert.deepEqual(seen, ["POST /api/oauth/connect", "GET /api/oauth/connections", "DELETE /api/oauth/connections/linear"]);
+  assert.deepEqual(fetch.calls[0].body, { server: "linear", session_id: "s1" });
+});
+
 test("concurrent 401s share a single refresh (refresh tokens are single-use)", async () => {
   let refreshes = 0;
   const fetch = async (url, init) => {

@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import AppError, error_responses
 from credentials import repository, service
-from dynamic_mcp.api.deps import DB, CurrentUser
+from dynamic_mcp.api.deps import DB, AppSettings, CurrentUser
+from oauth.tokens import TOKEN_NAMES
+from oauth.tokens import disconnect as oauth_disconnect
 
 router = APIRouter(tags=["credentials"], responses=error_responses(401, 500))
 
@@ -91,8 +93,13 @@ async def list_credentials(user: CurrentUser, db: DB) -> dict[str, Any]:
     summary="Delete a stored credential",
     responses=error_responses(404, 422, 429),
 )
-async def delete_credential(server: str, name: str, user: CurrentUser, db: DB) -> Response:
+async def delete_credential(
+    server: str, name: str, user: CurrentUser, db: DB, settings: AppSettings
+) -> Response:
     async with db.as_user(user.claims) as conn:
-        if not await service.delete_credential(conn, user.id, server, name):
+        if name in TOKEN_NAMES:  # an OAuth token: revoke at the server too, where it can
+            if not await oauth_disconnect(conn, settings, user.id, server):
+                raise AppError(404, "not_found", "Credential not found")
+        elif not await service.delete_credential(conn, user.id, server, name):
             raise AppError(404, "not_found", "Credential not found")
     return Response(status_code=204)
