@@ -14,7 +14,7 @@ from typing import Any
 from agents.agent_config import SecretRef
 from agents.errors import ConfigBuildError
 from agents.naming import env_var_for
-from catalog.models import CatalogEntry, RemoteLaunch, StdioLaunch
+from catalog.models import OAUTH_ACCESS_TOKEN, CatalogEntry, RemoteLaunch, StdioLaunch
 
 _REFERENCE_RE = re.compile(r"\$?\{([^}]+)\}")
 
@@ -22,8 +22,15 @@ _REFERENCE_RE = re.compile(r"\$?\{([^}]+)\}")
 def server_entry(
     key: str, entry: CatalogEntry, provided: Collection[str]
 ) -> tuple[dict[str, Any], str, list[SecretRef]]:
-    """The fast-agent server entry, its transport and the secrets it references."""
-    mapping = {c.name: env_var_for(key, c.name) for c in entry.credentials if c.name in provided}
+    """The fast-agent server entry, its transport and the secrets it references.
+
+    A connected OAuth server gets its access token as the bearer token (``access_token``), and
+    an alternative token the catalog lists for it is left out.
+    """
+    names = [c.name for c in entry.credentials]
+    if entry.auth == "oauth" and OAUTH_ACCESS_TOKEN in provided:
+        names = [OAUTH_ACCESS_TOKEN]
+    mapping = {name: env_var_for(key, name) for name in names if name in provided}
     refs = [SecretRef(env=var, server=entry.slug, name=name) for name, var in mapping.items()]
     unprovided = {c.name for c in entry.credentials} - set(mapping)
     launch = entry.launch

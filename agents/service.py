@@ -32,6 +32,7 @@ from core.config import Settings
 from core.db.database import Database
 from core.errors import AppError
 from credentials.service import credential_status, load_user_secrets
+from oauth import service as oauth_service
 
 log = logging.getLogger(__name__)
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -130,6 +131,11 @@ async def start_agent(
     async with db.as_user(user.claims) as conn:
         row = await _owned(conn, agent_id)
         config = AgentConfig.from_json(row["config"])
+    # OAuth tokens close to expiry are refreshed first (409 when the user must connect again)
+    await oauth_service.require_fresh(
+        db, supervisor.settings, user.claims, user.id, [s["slug"] for s in config.servers]
+    )
+    async with db.as_user(user.claims) as conn:
         values = await load_user_secrets(conn, user.id, [s["slug"] for s in config.servers])
         env = config.process_env(values)  # MissingCredentialsError is a 409 of its own
         if supervisor.get(str(row["id"])) is None:

@@ -40,6 +40,10 @@ _GENERIC_NAME_WORDS = frozenset(
 )
 
 
+# The credential name under which an OAuth connection's access token is stored (oauth package).
+OAUTH_ACCESS_TOKEN = "OAUTH_ACCESS_TOKEN"  # noqa: S105 (a name, not a secret)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -177,8 +181,19 @@ class CatalogEntry(_Strict):
         return next((c for c in self.credentials if c.name == name), None)
 
     def missing_credentials(self, stored: Collection[str]) -> list[str]:
-        """The one answer to "what is missing": required credential names not in ``stored``."""
-        return [c.name for c in self.credentials if c.required and c.name not in stored]
+        """The one answer to "what is missing": required credential names not in ``stored``.
+
+        An OAuth server also needs its connection (``OAUTH_ACCESS_TOKEN``, stored when the user
+        clicks Connect), unless the user stored a token the server accepts instead.
+        """
+        missing = [c.name for c in self.credentials if c.required and c.name not in stored]
+        if (
+            self.auth == "oauth"
+            and OAUTH_ACCESS_TOKEN not in stored
+            and not any(c.name in stored for c in self.credentials)
+        ):
+            missing.insert(0, OAUTH_ACCESS_TOKEN)
+        return missing
 
     def content_hash(self) -> str:
         """sha256 of the canonical JSON: equal hashes mean nothing to re-embed or rewrite."""

@@ -73,7 +73,10 @@ async def missing_credentials(
     for status in await credential_status(conn, user_id, servers):
         for name in status.missing:
             item = status.template.credential(name)
-            assert item is not None
+            if item is None:  # an OAuth connection: nothing to paste, the user clicks Connect
+                connect = f"Connect {status.template.name} in the app (OAuth sign-in)."
+                out.append(MissingCredential(status.template.slug, name, connect, None, connect))
+                continue
             out.append(
                 MissingCredential(
                     status.template.slug,

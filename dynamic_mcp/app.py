@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from agents.service import agents_lifespan
+from agents.token_refresh import token_refresher
 from auth.sign_in_links import offer_link_at_start
 from catalog.loader import ensure_catalog_loaded
 from catalog.runtimes import detect_host
@@ -24,8 +25,8 @@ from dynamic_mcp.api.routes import auth as auth_routes
 from dynamic_mcp.api.routes import chat as chat_routes
 from dynamic_mcp.api.routes import credentials as credentials_routes
 from dynamic_mcp.api.routes import health
-from dynamic_mcp.api.routes import workflows as workflows_routes
 from dynamic_mcp.api.routes import oauth as oauth_routes
+from dynamic_mcp.api.routes import workflows as workflows_routes
 from dynamic_mcp.middleware import install_web
 from dynamic_mcp.middleware.request import BodySizeLimitMiddleware, RequestIdMiddleware
 from workflows.runtime import workflows_lifespan
@@ -50,7 +51,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         chat_runtime = app.state.chat_runtime = ChatRuntime.create(settings)  # one model client
         try:
             async with (
-                agents_lifespan(app),  # reconcile agents at start, stop all at end
+                agents_lifespan(app) as supervisor,  # reconcile agents at start, stop all at end
+                token_refresher(db, supervisor),  # OAuth tokens of running agents stay fresh
                 workflows_lifespan(db, settings) as engine,  # scheduled runs, on any instance
             ):
                 app.state.workflow_engine = engine

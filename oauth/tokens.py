@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from catalog.models import OAUTH_ACCESS_TOKEN
 from core.config import Settings
 from credentials import repository as credentials_repository
 from credentials.log_redaction import register_secret
@@ -24,7 +25,7 @@ from oauth.errors import OAuthGrantError
 
 log = logging.getLogger(__name__)
 
-ACCESS_TOKEN = "OAUTH_ACCESS_TOKEN"  # noqa: S105 (a credential name)
+ACCESS_TOKEN = OAUTH_ACCESS_TOKEN
 REFRESH_TOKEN = "OAUTH_REFRESH_TOKEN"  # noqa: S105
 TOKEN_NAMES = (ACCESS_TOKEN, REFRESH_TOKEN)
 _TIMEOUT = httpx.Timeout(15.0)

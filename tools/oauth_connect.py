@@ -7,13 +7,14 @@ such as GitHub's also accepts); the page gets the single-use Connect link, the m
 
 from typing import Any
 
+from catalog.models import OAUTH_ACCESS_TOKEN
 from credentials.schemas import ServerStatus
 
 
-def connect_item(offer: dict[str, Any], alternative: bool) -> dict[str, Any]:
+def connect_item(offer: dict[str, Any], satisfied: bool) -> dict[str, Any]:
     """The model's view of the OAuth requirement of one server."""
     name = f"Connect {offer['name']}"
-    if offer["status"] == "connected" or alternative:
+    if satisfied:
         return {"name": name, "required": True, "status": "provided"}
     again = (
         " again (the saved sign-in stopped working)" if offer["status"] != "not_connected" else ""
@@ -29,9 +30,9 @@ def connect_item(offer: dict[str, Any], alternative: bool) -> dict[str, Any]:
     }
 
 
-def _alternative_given(status: ServerStatus) -> bool:
-    # a pasted token the server accepts instead of OAuth (the catalog lists it as optional)
-    return any(item.name in status.stored for item in status.template.items)
+def _satisfied(status: ServerStatus) -> bool:
+    # connected, or a pasted token the server accepts instead (CatalogEntry.missing_credentials)
+    return OAUTH_ACCESS_TOKEN not in status.missing
 
 
 def with_connect(
@@ -43,9 +44,9 @@ def with_connect(
         seen, shown = status.for_model(), status.for_ui()
         offer = offers.get(status.template.slug)
         if offer is not None:
-            item = connect_item(offer, _alternative_given(status))
+            item = connect_item(offer, _satisfied(status))
             seen["items"] = [item, *seen["items"]]
-            seen["complete"] = status.complete and item["status"] == "provided"
+            seen["complete"] = status.complete
             shown["complete"] = seen["complete"]
             shown["oauth"] = {
                 "status": "connected" if item["status"] == "provided" else offer["status"],

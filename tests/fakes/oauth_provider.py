@@ -76,6 +76,7 @@ class FakeOAuthProvider:
     refresh: dict[str, Token] = field(default_factory=dict)
     revoked_families: set[str] = field(default_factory=set)
     events: list[str] = field(default_factory=list)
+    seen_tokens: list[str] = field(default_factory=list)  # access tokens /mcp accepted
 
     # --- knobs ---------------------------------------------------------------------------
     @property
@@ -283,6 +284,8 @@ class FakeOAuthProvider:
                     )
                     await response(scope, receive, send)
                     return
+                if not self.seen_tokens or self.seen_tokens[-1] != token.value:
+                    self.seen_tokens.append(token.value)
             await app(scope, receive, send)
 
         return guarded
