@@ -5,6 +5,7 @@ A missing browser is a test failure, not a skip: CI must install it.
 """
 
 import asyncio
+import contextlib
 import os
 import re
 import socket
@@ -133,9 +134,18 @@ def live_service(
     tmp_path_factory: pytest.TempPathFactory, artifacts: Path
 ) -> Iterator[LiveService]:
     """The service started as the Dockerfile starts it (``dynamic-mcp serve``)."""
-    workdir = tmp_path_factory.mktemp("browser-service")
+    with run_service(tmp_path_factory.mktemp("browser-service"), artifacts) as service:
+        yield service
+
+
+@contextlib.contextmanager
+def run_service(
+    workdir: Path, artifacts: Path, extra_env: dict[str, str] | None = None, label: str = "browser"
+) -> Iterator[LiveService]:
+    """Run the service in ``workdir``, ``extra_env`` on top (e.g. CATALOG_DIRS)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+    env.update(PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", **(extra_env or {}))
     env.update(
         DATA_DIR=str(workdir / "data"),
         ENVIRONMENT="development",
@@ -153,7 +163,7 @@ def live_service(
     for name, shared in (("npm", Path.home() / ".npm"), ("uv", Path.home() / ".cache" / "uv")):
         shared.mkdir(parents=True, exist_ok=True)
         (cache / name).symlink_to(shared, target_is_directory=True)
-    log = artifacts / "browser-service.log"
+    log = artifacts / f"{label}-service.log"
     with log.open("wb") as out:
         # Load the bundled catalog first, as an operator would, so there are servers to find.
         preload = subprocess.run(
