@@ -234,3 +234,44 @@ async def test_client_metadata_document(client):
     assert document["client_id"].endswith("/api/oauth/client-metadata.json")
     assert document["redirect_uris"][0].endswith("/api/oauth/callback")
     assert document["token_endpoint_auth_method"] == "none"
+
+
+async def test_servers_taking_oauth_or_a_token_offer_both(app, database, make_user):
+    from tools.credentials import request_credentials
+    from tools.registry import ToolContext
+
+    user = await make_user()
+    session_id = await new_session(database, user)
+    events: list[dict] = []
+    ctx = ToolContext(
+        user=user, session_id=session_id, db=database, settings=app.state.settings,
+        emit=events.append,
+    )  # fmt: skip
+    result = await request_credentials(ctx, ["github-remote"])
+    assert result["complete"] is False
+    [ui] = events[0]["servers"]
+    assert (
+        ui["oauth"]["status"] == "not_connected"
+        and "/api/oauth/start/" in ui["oauth"]["connect_url"]
+    )
+    assert [i["name"] for i in ui["items"]] == ["GITHUB_PERSONAL_ACCESS_TOKEN"]
+    assert "/api/oauth/start/" not in str(result)  # the model never gets the link
+
+    async with browser_for(app) as browser:
+        pat = "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789ABCD"
+        stored = await browser.post(
+            f"/api/sessions/{session_id}/credentials",
+            headers=user.headers,
+            json={"server": "github-remote", "values": {"GITHUB_PERSONAL_ACCESS_TOKEN": pat}},
+        )
+        assert stored.status_code == 200, stored.text
+        assert (await request_credentials(ctx, ["github-remote"]))["complete"] is True
+        created = await browser.post(
+            "/api/agents",
+            headers=user.headers,
+            json={"servers": ["github-remote"], "name": "PAT agent", "instruction": "Triage."},
+        )
+    assert created.status_code in (200, 201), created.text
+    config = str(created.json()["files"]["fast-agent.yaml"])
+    assert "Bearer ${GITHUB_REMOTE_GITHUB_PERSONAL_ACCESS_TOKEN}" in config
+    assert "OAUTH_ACCESS_TOKEN" not in config and pat not in config

@@ -12,6 +12,7 @@ PUBLIC = {
     ("post", "/api/auth/local"),
     ("post", "/api/auth/google"),
     ("post", "/api/auth/refresh"),
+    ("get", "/api/oauth/client-metadata.json"),  # read by authorization servers
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 

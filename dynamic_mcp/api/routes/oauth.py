@@ -141,7 +141,7 @@ async def list_connections(user: CurrentUser, db: DB) -> dict[str, Any]:
     "/api/oauth/connections/{server}",
     status_code=204,
     summary="Disconnect: revoke the tokens where the server supports it, then forget them",
-    responses=error_responses(404, 429),
+    responses=error_responses(404, 422, 429),
 )
 async def disconnect(server: str, user: CurrentUser, db: DB, settings: AppSettings) -> Response:
     async with db.as_user(user.claims) as conn:
