@@ -51,6 +51,17 @@ def resource_covers(configured: str, requested: str) -> bool:
     return (b.path.rstrip("/") + "/").startswith(a.path.rstrip("/") + "/")
 
 
+def require_https(url: str, server_url: str) -> str:
+    """Metadata and endpoints must be https (OAuth 2.1), except for a server the operator
+    reaches over plain http (a loopback or internal test server): then its own origin's."""
+    parts, server = urlsplit(url), urlsplit(server_url)
+    if parts.scheme == "https" or (
+        parts.scheme == "http" and server.scheme == "http" and parts.hostname == server.hostname
+    ):
+        return url
+    raise OAuthDiscoveryError(f"Refusing a non-https OAuth address: {url[:200]!r}.")
+
+
 def header_param(header: str, name: str) -> str | None:
     match = re.search(_PARAM.format(re.escape(name)), header or "")
     return (match.group(1) if match.group(1) is not None else match.group(2)) if match else None
@@ -96,7 +107,7 @@ async def protected_resource(
         *([hinted] if hinted else []),
         *_well_known(server_url, "oauth-protected-resource"),
     ]:
-        data = await _json(http, url)
+        data = await _json(http, require_https(url, server_url))
         if data and data.get("authorization_servers"):
             resource = str(data.get("resource") or "")
             if resource and not resource_covers(resource, canonical_resource(server_url)):
@@ -138,8 +149,11 @@ async def authorization_server(http: httpx.AsyncClient, issuer: str) -> dict[str
 async def discover(http: httpx.AsyncClient, server_url: str) -> ServerAuth:
     """Everything needed to authorize against the MCP server at ``server_url``."""
     prm, challenged_scope = await protected_resource(http, server_url)
-    issuer = str(prm["authorization_servers"][0])
+    issuer = require_https(str(prm["authorization_servers"][0]), server_url)
     asm = await authorization_server(http, issuer)
+    for key in ("authorization_endpoint", "token_endpoint", "registration_endpoint"):
+        if asm.get(key):
+            require_https(str(asm[key]), server_url)
     scopes = prm.get("scopes_supported") or asm.get("scopes_supported")
     scope = challenged_scope or (" ".join(str(s) for s in scopes) if scopes else None)
     if scope and "offline_access" in (asm.get("scopes_supported") or []):

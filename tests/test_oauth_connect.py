@@ -165,6 +165,24 @@ async def test_metadata_with_another_issuer_is_refused(app, make_user, provider)
     assert "names issuer" in started.text and "evil.example/as" in started.text
 
 
+@pytest.mark.parametrize(
+    ("knob", "value", "words"),
+    [
+        ("prm_resource", "https://other.example/mcp", "for another resource"),
+        ("prm_authorization_server", "http://169.254.169.254/as", "non-https"),
+    ],
+)
+async def test_lying_resource_metadata_is_refused(app, make_user, provider, knob, value, words):
+    user = await make_user()
+    setattr(provider, knob, value)
+    try:
+        async with browser_for(app) as browser:
+            started = await browser.get(path_of(await connect_url(browser, user)))
+    finally:
+        setattr(provider, knob, None)
+    assert started.status_code == 502 and words in started.text
+
+
 async def test_pkce_mismatch_is_refused(app, database, make_user, provider):
     user = await make_user()
     async with browser_for(app) as browser:

@@ -66,6 +66,9 @@ class FakeOAuthProvider:
     base_url: str = ""
     # Set to make the AS metadata claim another issuer than the one it is served for.
     metadata_issuer: str | None = None
+    # Set to make the protected-resource metadata lie: another resource, another AS.
+    prm_resource: str | None = None
+    prm_authorization_server: str | None = None
     # Set to make the authorization response carry another ``iss`` than the AS's.
     response_iss: str | None = None
     # How the AS fetches a Client ID Metadata Document (tests route it to the app under test).
@@ -110,8 +113,8 @@ class FakeOAuthProvider:
     async def _prm(self, request: Request) -> Response:
         return JSONResponse(
             {
-                "resource": self.resource,
-                "authorization_servers": [self.issuer],
+                "resource": self.prm_resource or self.resource,
+                "authorization_servers": [self.prm_authorization_server or self.issuer],
                 "scopes_supported": ["issues:read", "issues:write"],
                 "bearer_methods_supported": ["header"],
             }
