@@ -89,7 +89,7 @@ async def test_chat_request_to_running_agent_listing_the_servers_tools(browser, 
     story["agent_id"] = agent_id = config["agent_id"]
     files = (await browser.get(f"/api/agents/{agent_id}/config", headers=user.headers)).json()
     text = json.dumps(files)
-    assert "Authorization" in text and "${FAKE_ISSUES_OAUTH_ACCESS_TOKEN}" in text
+    assert "access_token: ${FAKE_ISSUES_OAUTH_ACCESS_TOKEN}" in text  # sent as Bearer
     assert not any(token in text for token in provider.access)  # references only
 
     started = await _chat(browser, user, "start", session_id)
