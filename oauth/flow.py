@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
+
 from core.config import Settings
 from core.db.database import Database
 from oauth import repository
@@ -166,10 +168,14 @@ async def complete(
             "resource": request["resource"],
         },
     )
-    async with http_client() as http:
-        data = parse_token_response(
-            await http.post(request["token_endpoint"], data=form, headers=headers)
-        )
+    try:
+        async with http_client() as http:
+            response = await http.post(request["token_endpoint"], data=form, headers=headers)
+    except httpx.HTTPError as exc:
+        raise OAuthGrantError(
+            f"Could not reach {name}'s sign-in server ({type(exc).__name__}). Click Connect again."
+        ) from None
+    data = parse_token_response(response)
     # The rows are the user's: write them under RLS as that user, not as the service.
     async with db.as_user({"sub": user_id}) as conn:
         await store_tokens(conn, user_id, request["server_slug"], data)
