@@ -124,3 +124,9 @@ async def active_agents(conn: asyncpg.Connection) -> list[dict[str, Any]]:
         f"select {_AGENT_COLUMNS} from public.agents where status in ('starting', 'running')"
     )
     return [_record(r) for r in rows]
+
+
+async def session_visible(conn: asyncpg.Connection, session_id: str) -> bool:
+    """Whether the chat session exists and, under RLS, belongs to the caller."""
+    found = await conn.fetchval("select 1 from public.sessions where id = $1", as_uuid(session_id))
+    return found is not None

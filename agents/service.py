@@ -31,7 +31,7 @@ from catalog.repository import UnknownServerError
 from core.config import Settings
 from core.db.database import Database
 from core.errors import AppError
-from credentials.service import credential_status, load_user_secrets
+from credentials.service import credential_status, load_user_secrets, redact_incoming_message
 from oauth import service as oauth_service
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,8 @@ async def create_config(
             raise AppError(
                 404, "unknown_servers", str(error), {"servers": sorted(error.slugs)}
             ) from None
+        if session_id is not None and not await repository.session_visible(conn, session_id):
+            raise AppError(404, "not_found", "Session not found.")
     try:
         # validation imports fast-agent (~2 s, once) and writes a temp card: keep it off the loop
         config = await asyncio.to_thread(
@@ -189,7 +191,9 @@ async def send_message(
     """The agent's reply; the conversation is the chat session's (or the agent's own)."""
     async with db.as_user(user.claims) as conn:
         row = await _owned(conn, agent_id)
-    context = session_id or (str(row["session_id"]) if row.get("session_id") else None)
+        context = session_id or (str(row["session_id"]) if row.get("session_id") else None)
+        # a pasted secret is kept for the session, as in the chat; the agent's model never sees it
+        message = await redact_incoming_message(conn, user.id, context, message)
     try:
         reply = await supervisor.send(str(row["id"]), message, context)
     except AgentError as error:

@@ -102,7 +102,8 @@ async def list_messages(
 ) -> tuple[list[Row], str | None]:
     """A page of a session's messages, oldest first; the cursor is the last id seen."""
     after = decode_cursor(cursor, 1)[0] if cursor else 0
-    if not isinstance(after, int):
+    # a bigint id: anything else (a bool, a float, 2**63) is not a cursor we handed out
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after < 2**63:
         raise AppError(400, "invalid_cursor", "The cursor is invalid.")
     rows = await conn.fetch(
         "select id, role, content, created_at from chat_messages"

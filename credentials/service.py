@@ -189,13 +189,16 @@ async def _pending_hints(conn: asyncpg.Connection, user_id: str, context: dict[s
 
 
 async def redact_incoming_message(
-    conn: asyncpg.Connection, user_id: str, session_id: str, text: str
+    conn: asyncpg.Connection, user_id: str, session_id: str | None, text: str
 ) -> str:
-    """Replace secrets in a user's chat message by ``[secret:N]`` and keep them encrypted.
+    """Replace secrets in a user's message by ``[secret:N]`` and keep them encrypted.
 
-    Call on every user message before it is stored or sent to the model. The session must
-    exist (and be the caller's); otherwise secrets are only masked as ``[redacted]``.
+    Call on every user message (chat or agent) before it is stored or sent to a model. The
+    session must exist (and be the caller's); otherwise secrets are only masked as
+    ``[redacted]``: there is nowhere to keep them for the user.
     """
+    if session_id is None:
+        return mask(text)
     context = await repository.session_context(conn, session_id, lock=True)
     if context is None:
         return mask(text)

@@ -58,7 +58,8 @@ def _validate_value(item: Credential, where: str, value: Any) -> str:
         raise InvalidCredential(where, f"{item.name} contains a NUL character.")
     if item.pattern:
         try:
-            matches = re.fullmatch(item.pattern, value) is not None
+            # JSON Schema's meaning: "^postgres(ql)?://" says how a value starts, "$" ends one
+            matches = re.search(item.pattern, value) is not None
         except re.error:
             matches = True  # a broken template pattern must not block the user
         if not matches:

@@ -29,6 +29,7 @@ from dynamic_mcp.api.routes import oauth as oauth_routes
 from dynamic_mcp.api.routes import workflows as workflows_routes
 from dynamic_mcp.middleware import install_web
 from dynamic_mcp.middleware.request import BodySizeLimitMiddleware, RequestIdMiddleware
+from dynamic_mcp.middleware.text_guard import TextGuardMiddleware
 from workflows.runtime import workflows_lifespan
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(TextGuardMiddleware)  # no NUL in any text (inside the size limit)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_web(app, settings)  # /app page, rate limits, security headers
     if settings.cors_origins:
