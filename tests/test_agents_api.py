@@ -197,6 +197,20 @@ async def test_tool_calls_reach_real_mcp_servers_with_the_users_credential(clien
     assert reply.json() == {"reply": "plain text comes back"}
 
 
+async def test_secrets_in_agent_messages_never_reach_the_agent(client, database, alice) -> None:
+    """The passthrough model answers with what the agent received: the reference, not the value."""
+    from credentials import repository as credentials_repository
+
+    user, agent_id, session = alice["user"], alice["agent"]["id"], alice["session_id"]
+    token = "xoxb-1234567890-1234567890123-" + "Qw3Er5Ty7Ui9" * 2
+    reply = await _say(client, user, agent_id, f"post with {token} please", session)
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {"reply": "post with [secret:1] please"}
+    async with database.as_user(user.claims) as conn:  # kept for the session, as in the chat
+        pending = await credentials_repository.fetch_pending_secrets(conn, user.id, session)
+    assert set(pending) == {1}
+
+
 async def test_config_download(client, alice) -> None:
     user, agent_id = alice["user"], alice["agent"]["id"]
     files = (await client.get(f"/api/agents/{agent_id}/config", headers=user.headers)).json()
