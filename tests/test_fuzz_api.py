@@ -18,6 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -326,3 +327,119 @@ async def test_malformed_json_bodies_get_422_json(fuzz_app, make_user):
                     )
                     assert response.status_code < 500, (method, path, body, response.text)
                     assert check_response(response) is None, (method, path, body, response.text)
+
+
+# Values that broke the service before (issue 16) and their relatives: NUL bytes, integers past
+# 64 bits, very deep nesting, very long strings, path tricks and template placeholders.
+HOSTILE_STRINGS = [
+    "\x00",
+    "a\x00b",
+    "%00",
+    "x" * 30_000,
+    "../../etc/passwd",
+    "{{file:/etc/passwd}}",
+    "' OR 1=1 --",
+    "\u202e\ufeff\u200b",
+    "🙂" * 2_000,
+]
+HOSTILE_NUMBERS = [2**63, -(2**63) - 1, 10**100, -1, 1e308]
+DEEP = 5_000  # levels of nesting in a body (Python's JSON parser recurses)
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _plain(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
+    """A simple valid-looking value for a schema (enough to get past validation to a field)."""
+    schema = _resolve(spec, schema)
+    if "anyOf" in schema:
+        return _plain(spec, schema["anyOf"][0])
+    if examples := schema.get("examples"):
+        return examples[0]
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {name: _plain(spec, props[name]) for name in schema.get("required", props)}
+    if kind == "array":
+        return [_plain(spec, schema.get("items", {}))]
+    return {"integer": 1, "number": 1, "boolean": True}.get(kind or "", "fetch")
+
+
+def _url(path: str, params: list[dict[str, Any]], real: dict[str, str], override=None) -> str:
+    for p in (p for p in params if p["in"] == "path"):
+        value = real.get(p["name"], str(uuid.uuid4()))
+        if override and override[0] == p["name"]:
+            value = override[1]
+        path = path.replace("{" + p["name"] + "}", quote(value, safe=""))
+    return path
+
+
+def hostile_requests(spec: dict[str, Any], real: dict[str, str]) -> list[dict[str, Any]]:
+    """One request per (operation, field, hostile value), as httpx.request arguments."""
+    out: list[dict[str, Any]] = []
+    strings_in_url = [s for s in HOSTILE_STRINGS if len(s) < 5_000] + ["x" * 4_000]
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            params = op.get("parameters", [])
+
+            body_schema = (
+                op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            ).get("schema")
+            base = _plain(spec, body_schema) if body_schema else None
+            raw = None if base is None else json.dumps(base).encode()
+            req = {"method": method.upper()}
+
+            def url(override: tuple[str, str] | None = None, path=path, params=params) -> str:
+                return _url(path, params, real, override)
+
+            for p in params:
+                for value in [*strings_in_url, *map(str, HOSTILE_NUMBERS)]:
+                    if p["in"] == "path":
+                        out.append({**req, "url": url((p["name"], value)), "content": raw})
+                    elif p["in"] == "query":
+                        out.append(
+                            {**req, "url": url(), "params": {p["name"]: value}, "content": raw}
+                        )
+            if body_schema is None:
+                continue
+            # built as text: the json module cannot encode (or decode) this depth
+            deep = '{"a":[' * DEEP + '"x"' + "]}" * DEEP
+            for whole in (deep, "18446744073709551616", "[]", json.dumps("x" * 30_000)):
+                out.append({**req, "url": url(), "content": whole.encode()})
+            fields = _resolve(spec, body_schema).get("properties", {})
+            for name in fields:
+                for value in [*HOSTILE_STRINGS, *HOSTILE_NUMBERS, {"a": "\x00"}, "__DEEP__"]:
+                    text = json.dumps({**base, name: value}).replace('"__DEEP__"', deep)
+                    out.append({**req, "url": url(), "content": text.encode()})
+    return out
+
+
+async def test_hostile_values_in_every_field_of_every_endpoint(fuzz_app, make_user):
+    """NUL bytes, huge integers, deep nesting and long strings in every path parameter, query
+    parameter and body field: never a 5xx, always the JSON error shape."""
+    user = await make_user()
+    real_ids = await _own_rows(fuzz_app, user)
+    spec = fuzz_app.openapi()
+    requests = hostile_requests(spec, real_ids)
+    transport = httpx.ASGITransport(app=fuzz_app, raise_app_exceptions=False)
+    statuses: dict[int, int] = {}
+    failures = []
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", timeout=60
+    ) as http:
+        for request in requests:
+            response = await http.request(
+                **request, headers={**user.headers, "Content-Type": "application/json"}
+            )
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            problem = check_response(response)
+            if problem:
+                shown = (request["content"] or b"")[:200]
+                failures.append(f"{request['method']} {request['url']} {shown!r}: {problem}")
+    print(f"hostile values: {len(requests)} requests, statuses {sorted(statuses.items())}")
+    assert not failures, "\n".join(sorted(set(failures))[:40])
+    assert sum(n for code, n in statuses.items() if code >= 500) == 0
+    assert sum(n for code, n in statuses.items() if code < 300) > 0  # some got through to work
