@@ -163,6 +163,8 @@ def plan(messages: list[dict[str, Any]]) -> ModelResponse:
         tried = ", ".join(call.get("input", {}).get("servers", []))
         chosen = f" I picked: {tried}." if tried else ""
         return _text(f"{name} did not work: {result}{chosen}")
+    if not isinstance(result, dict):  # a cut or non-JSON result: say so, never crash
+        return _text(f"{name} gave a result I cannot read; try a shorter request.")
     if name == "search_mcp_servers":
         picked: list[str] = []
         for item in result.get("results", []):
