@@ -39,7 +39,8 @@ _LABELLED_RE = re.compile(rf"{_SECRET_WORDS}\b{_ASSIGN}", re.IGNORECASE)
 # "my password is sunshine": a password may well be a plain word, unless it is one of these.
 _PASSWORD_RE = re.compile(
     r"\b(?:password|passwd|passphrase|passcode|pass code|pin)\b"
-    r"(?:\s+(?:for|of|to|on|at)(?:\s+[^\s:=]{1,40}){1,3}?)?[\"']?\s*(?:=>|=|:|\bis\b|\bwas\b)\s*[\"'`“]?([^\s\"'`”]{4,200})",
+    r"(?:\s+(?:for|of|to|on|at)(?:\s+[^\s:=]{1,40}){1,3}?)?"  # "password for the admin account"
+    r"[\"']?\s*(?:=>|=|:|\bis\b|\bwas\b)\s*[\"'`“]?([^\s\"'`”]{4,200})",
     re.IGNORECASE,
 )
 _NOT_PASSWORDS = frozenset(
