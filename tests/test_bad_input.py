@@ -105,23 +105,6 @@ async def test_offline_planner_on_a_20_kb_message(client, make_user, message) ->
     assert response.json()["reply"]
 
 
-@pytest.mark.parametrize("target", ["/no/such/file.md", "no/such/file.md", "../../etc/passwd"])
-async def test_instruction_with_a_file_placeholder(client, make_user, target) -> None:
-    user = await make_user()
-    response = await client.post(
-        "/api/agents",
-        headers=user.headers,
-        json={
-            "servers": ["fetch"],
-            "name": "placeholder",
-            "instruction": f"Read {{{{file:{target}}}}} first.",
-        },
-    )
-    assert response.status_code < 500, response.text
-    if response.status_code >= 400:
-        assert_error_shape(response, response.status_code)
-
-
 async def test_rls_refuses_linking_an_agent_to_another_users_session(
     client, database, make_user
 ) -> None:

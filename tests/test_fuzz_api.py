@@ -337,7 +337,7 @@ HOSTILE_STRINGS = [
     "%00",
     "x" * 30_000,
     "../../etc/passwd",
-    "{{file:/etc/passwd}}",
+    "{{currentDate}}",
     "' OR 1=1 --",
     "\u202e\ufeff\u200b",
     "🙂" * 2_000,
