@@ -126,3 +126,16 @@ async def test_rls_refuses_linking_an_agent_to_another_users_session(
             await conn.execute(
                 "update public.agents set session_id = $1 where id = $2", alices_session, agent_id
             )
+
+
+@pytest.mark.parametrize("timezone", ["x" * 5_000, "🙂" * 300, "../../etc/passwd"])
+async def test_schedule_with_an_impossible_time_zone(client, make_user, timezone) -> None:
+    """A zone name too long to be a file name used to escape as OSError (found by the fuzz)."""
+    user = await make_user()
+    response = await client.put(
+        f"/api/agents/{uuid.uuid4()}/schedule",
+        headers=user.headers,
+        json={"text": "every weekday at 8:00", "timezone": timezone},
+    )
+    assert response.status_code in (400, 404, 422), response.text
+    assert_error_shape(response, response.status_code)

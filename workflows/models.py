@@ -54,9 +54,9 @@ def checked_timezone(value: str) -> str:
     """``value`` if it is an IANA time-zone name, else ValueError."""
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         raise ValueError(
-            f"unknown time zone {value!r}; use an IANA name like Europe/Berlin"
+            f"unknown time zone {value[:64]!r}; use an IANA name like Europe/Berlin"
         ) from None
     return value
 

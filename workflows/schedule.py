@@ -246,9 +246,9 @@ def find_schedule(text: str, timezone: str = "UTC") -> Schedule | None:
 def _checked_zone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         raise ScheduleError(
-            f"Unknown time zone {name!r}; use an IANA name like Europe/Berlin"
+            f"Unknown time zone {name[:64]!r}; use an IANA name like Europe/Berlin"
         ) from None
     return name
 
