@@ -53,8 +53,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             async with (
                 agents_lifespan(app) as supervisor,  # reconcile agents at start, stop all at end
+                agents_lifespan(app) as supervisor,  # reconcile agents at start, stop all at end
                 token_refresher(db, supervisor),  # OAuth tokens of running agents stay fresh
-                workflows_lifespan(db, settings) as engine,  # scheduled runs, on any instance
+                workflows_lifespan(db, settings, supervisor) as engine,  # runs, on any instance
             ):
                 app.state.workflow_engine = engine
                 yield

@@ -94,7 +94,12 @@ async def env(database, settings, app, tmp_path_factory):
         agent_id = created.json()["agent"]["id"]
         started = await http.post(f"/api/agents/{agent_id}/start", headers=alice.headers)
         assert started.status_code == 200, started.text
-    yield {"alice": alice, "agent_id": agent_id, "issues_file": issues_file}
+    yield {
+        "alice": alice,
+        "agent_id": agent_id,
+        "issues_file": issues_file,
+        "supervisor": app.state.agent_supervisor,
+    }
     settings.agent_model_override, settings.agent_start_timeout_seconds = saved
     await app.state.agent_supervisor.stop_agents()
     async with database.service() as conn:
@@ -160,7 +165,7 @@ async def test_run_now_stores_the_agents_output(client, database, env) -> None:
     assert queued.status_code == 202, queued.text
     assert (queued.json()["status"], queued.json()["trigger"]) == ("queued", "manual")
     run = await _finished(client, alice, agent_id, queued.json()["id"])
-    assert run["status"] == "succeeded", run
+    assert run["status"] == "succeeded", run["error"]
     assert json.loads(run["output"])["timezone"] == "Asia/Tokyo"  # the real tool answered
     assert run["started_at"] <= run["finished_at"] and run["error"] is None
     page = await client.get(f"/api/agents/{agent_id}/runs", headers=alice.headers)
@@ -168,14 +173,17 @@ async def test_run_now_stores_the_agents_output(client, database, env) -> None:
     await _clear_runs(database, agent_id)
 
 
-async def test_two_instances_run_each_due_time_exactly_once(database, settings, env, tmp_path):
+async def test_two_instances_run_each_due_time_exactly_once(
+    app, database, settings, env, tmp_path
+) -> None:
     agent_id = env["agent_id"]
     saved = (settings.workflow_lookahead_seconds, settings.workflow_on_time_seconds)
     settings.workflow_lookahead_seconds, settings.workflow_on_time_seconds = 1, 60
     other = await Database.open(make_settings(tmp_path, database_url=database.dsn), migrate=False)
     engines = [WorkflowEngine(database.dsn, settings), WorkflowEngine(database.dsn, settings)]
-    await engines[0].start(handlers(database, settings))
-    await engines[1].start(handlers(other, settings))
+    supervisor = app.state.agent_supervisor  # the agent runs under the app's supervisor
+    await engines[0].start(handlers(database, supervisor))
+    await engines[1].start(handlers(other, supervisor))
     async with database.service() as conn:
         jobs_before = await conn.fetchval(
             "select count(*) from pgqueuer.pgqueuer_log where entrypoint = 'workflow_run'"
@@ -298,11 +306,17 @@ async def test_new_issues_found_by_polling_start_one_run_each_time(
     assert put.status_code == 200, put.text
     assert put.json()["description"] == "when a new issue is opened (checked every 5 min)"
     due = datetime.now(UTC)
-    assert await execute_poll(database, settings, agent_id, due) == 0  # baseline: what exists
+    assert (
+        await execute_poll(database, env["supervisor"], agent_id, due) == 0
+    )  # baseline: what exists
     issues.write_text(json.dumps([{"id": 1, "title": "old bug"}, {"id": 2, "title": "old idea"},
                                   {"id": 3, "title": "login fails"}]))  # fmt: skip
-    assert await execute_poll(database, settings, agent_id, due + timedelta(minutes=5)) == 1
-    assert await execute_poll(database, settings, agent_id, due + timedelta(minutes=10)) == 0
+    assert (
+        await execute_poll(database, env["supervisor"], agent_id, due + timedelta(minutes=5)) == 1
+    )
+    assert (
+        await execute_poll(database, env["supervisor"], agent_id, due + timedelta(minutes=10)) == 0
+    )
     runs = await _all_finished(database, agent_id)
     assert len(runs) == 1 and runs[0]["trigger"] == "event"
     items = runs[0]["event_items"]

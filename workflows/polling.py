@@ -15,8 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from agents import service as agents
-from agents.supervisor import get_supervisor
-from core.config import Settings
+from agents.supervisor import Supervisor
 from core.db.database import Database
 from core.db.ids import as_uuid
 from core.errors import AppError
@@ -69,7 +68,7 @@ async def new_items(
         return run
 
 
-async def execute_poll(db: Database, settings: Settings, agent_id: str, due: datetime) -> int:
+async def execute_poll(db: Database, supervisor: Supervisor, agent_id: str, due: datetime) -> int:
     """One check of an event trigger; how many new items it found."""
     async with db.service() as conn:
         workflow = await repository.get_workflow(conn, agent_id)
@@ -77,7 +76,6 @@ async def execute_poll(db: Database, settings: Settings, agent_id: str, due: dat
         return 0
     user = owner(str(workflow["user_id"]))
     event = workflow["event"]
-    supervisor = get_supervisor(settings)
     try:
         if supervisor.get(agent_id) is None:
             await agents.start_agent(db, supervisor, user, agent_id)

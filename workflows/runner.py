@@ -13,9 +13,8 @@ from typing import Any
 from agents import repository as agents_repository
 from agents import service as agents
 from agents.agent_config import AgentConfig
-from agents.supervisor import get_supervisor
+from agents.supervisor import Supervisor
 from auth.models import User
-from core.config import Settings
 from core.db.database import Database
 from core.errors import AppError
 from credentials.service import credential_status
@@ -54,7 +53,7 @@ def run_message(task: str, event_items: list[dict[str, Any]] | None) -> str:
     return f"{task}\n\nNew items since the last check (JSON):\n{items}"
 
 
-async def execute_run(db: Database, settings: Settings, run_id: str) -> dict[str, Any] | None:
+async def execute_run(db: Database, supervisor: Supervisor, run_id: str) -> dict[str, Any] | None:
     """Run a queued run to its end; the finished run, or ``None`` if it was not queued."""
     async with db.service() as conn:
         run = await repository.claim_run(conn, run_id)
@@ -65,7 +64,7 @@ async def execute_run(db: Database, settings: Settings, run_id: str) -> dict[str
     if workflow is None or agent is None:
         return await _finish(db, run_id, "failed", error="The agent's workflow was deleted.")
     try:
-        return await _run(db, settings, run, workflow, agent)
+        return await _run(db, supervisor, run, workflow, agent)
     except AppError as error:
         return await _finish(db, run_id, "failed", error=error.message)
     except Exception as error:  # the run must end recorded, whatever broke
@@ -75,7 +74,7 @@ async def execute_run(db: Database, settings: Settings, run_id: str) -> dict[str
 
 async def _run(
     db: Database,
-    settings: Settings,
+    supervisor: Supervisor,
     run: dict[str, Any],
     workflow: dict[str, Any],
     agent: dict[str, Any],
@@ -90,7 +89,6 @@ async def _run(
             "failed",
             error=f"Missing credentials: {', '.join(missing)}. Add them, then run again.",
         )
-    supervisor = get_supervisor(settings)
     if supervisor.get(agent_id) is None:
         await agents.start_agent(db, supervisor, user, agent_id)
     reply = await agents.send_message(

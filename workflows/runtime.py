@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+from agents.supervisor import Supervisor
 from core.config import Settings
 from core.db.database import Database
 from workflows.engine import POLL, RUN, WorkflowEngine
@@ -15,23 +16,22 @@ from workflows.runner import execute_run
 from workflows.sweep import sweep
 
 
-def handlers(db: Database, settings: Settings) -> dict[str, Any]:
-    """The engine's job handlers: a run, and an event check."""
+def handlers(db: Database, supervisor: Supervisor) -> dict[str, Any]:
+    """The engine's job handlers, a run and an event check, on this instance's supervisor."""
 
     async def run(payload: dict[str, Any]) -> None:
-        await execute_run(db, settings, payload["run_id"])
+        await execute_run(db, supervisor, payload["run_id"])
 
     async def poll(payload: dict[str, Any]) -> None:
-        await execute_poll(
-            db, settings, payload["agent_id"], datetime.fromisoformat(payload["due"])
-        )
+        due = datetime.fromisoformat(payload["due"])
+        await execute_poll(db, supervisor, payload["agent_id"], due)
 
     return {RUN: run, POLL: poll}
 
 
 @asynccontextmanager
 async def workflows_lifespan(
-    db: Database, settings: Settings
+    db: Database, settings: Settings, supervisor: Supervisor
 ) -> AsyncIterator[WorkflowEngine | None]:
     """Run the engine while the app runs (unless ``WORKFLOWS_ENABLED`` is false)."""
     if not settings.workflows_enabled:
@@ -42,7 +42,7 @@ async def workflows_lifespan(
     async def sweep_now() -> None:
         await sweep(db, settings)
 
-    await engine.start(handlers(db, settings), sweep_now)
+    await engine.start(handlers(db, supervisor), sweep_now)
     try:
         yield engine
     finally:
