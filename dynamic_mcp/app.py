@@ -53,7 +53,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             async with (
                 agents_lifespan(app) as supervisor,  # reconcile agents at start, stop all at end
-                agents_lifespan(app) as supervisor,  # reconcile agents at start, stop all at end
                 token_refresher(db, supervisor),  # OAuth tokens of running agents stay fresh
                 workflows_lifespan(db, settings, supervisor) as engine,  # runs, on any instance
             ):

@@ -15,9 +15,11 @@ from agents import service as agents
 from agents.agent_config import AgentConfig
 from agents.supervisor import Supervisor
 from auth.models import User
+from catalog.models import OAUTH_ACCESS_TOKEN
+from catalog.repository import UnknownServerError
 from core.db.database import Database
 from core.errors import AppError
-from credentials.service import credential_status
+from credentials import service as credentials
 from workflows import repository
 
 log = logging.getLogger(__name__)
@@ -33,16 +35,18 @@ def owner(user_id: str) -> User:
     return User(id=user_id, claims=claims)
 
 
-async def missing_credentials(conn: Any, user_id: str, config: AgentConfig) -> list[str]:
-    """``server: NAME`` for every credential the agent references that the user has not stored."""
-    slugs = sorted({ref.server for ref in config.secret_refs})
-    statuses = await credential_status(conn, user_id, slugs) if slugs else []
-    stored = {status.template.slug: set(status.stored) for status in statuses}
-    return [
-        f"{ref.server}: {ref.name}"
-        for ref in config.secret_refs
-        if ref.name not in stored.get(ref.server, set())
-    ]
+async def missing_credentials(conn: Any, user_id: str, config: AgentConfig) -> str | None:
+    """Why the agent cannot run for lack of a credential or an OAuth connection, or ``None``."""
+    slugs = [server["slug"] for server in config.servers]
+    try:
+        missing = await credentials.missing_credentials(conn, user_id, slugs)
+    except UnknownServerError as error:
+        return f"{error}: the agent uses a server that left the catalog; rebuild it."
+    if not missing:
+        return None
+    connect = " ".join(m.instruction for m in missing if m.name == OAUTH_ACCESS_TOKEN)
+    listed = ", ".join(str(m) for m in missing)
+    return f"Missing credentials: {listed}. {connect or 'Add them, then run again.'}".strip()
 
 
 def run_message(task: str, event_items: list[dict[str, Any]] | None) -> str:
@@ -83,12 +87,7 @@ async def _run(
     async with db.as_user(user.claims) as conn:
         missing = await missing_credentials(conn, user.id, AgentConfig.from_json(agent["config"]))
     if missing:
-        return await _finish(
-            db,
-            run_id,
-            "failed",
-            error=f"Missing credentials: {', '.join(missing)}. Add them, then run again.",
-        )
+        return await _finish(db, run_id, "failed", error=missing)
     if supervisor.get(agent_id) is None:
         await agents.start_agent(db, supervisor, user, agent_id)
     reply = await agents.send_message(
