@@ -27,7 +27,7 @@ from agents.supervisor import (
     install_supervisor,
     kill_leftovers,
 )
-from catalog.repository import UnknownServerError
+from auth.models import User
 from core.config import Settings
 from core.db.database import Database
 from core.errors import AppError
@@ -64,7 +64,7 @@ def _app_error(error: AgentError) -> AppError:
 async def create_config(
     db: Database,
     settings: Settings,
-    user: Any,
+    user: User,
     session_id: str | None,
     servers: list[str],
     agent_name: str,
@@ -75,12 +75,8 @@ async def create_config(
     if len(slugs) != len([s for s in servers if s and s.strip()]):
         raise AppError(400, "duplicate_servers", "A server is listed more than once.")
     async with db.as_user(user.claims) as conn:
-        try:  # the entries and the names of what the user stored, in one read
-            statuses = await credential_status(conn, user.id, slugs)
-        except UnknownServerError as error:
-            raise AppError(
-                404, "unknown_servers", str(error), {"servers": sorted(error.slugs)}
-            ) from None
+        # the entries and the names of what the user stored, in one read
+        statuses = await credential_status(conn, user.id, slugs)
         if session_id is not None and not await repository.session_visible(conn, session_id):
             raise AppError(404, "not_found", "Session not found.")
     try:
@@ -116,18 +112,18 @@ async def _owned(conn: Any, agent_id: str) -> dict[str, Any]:
     return row
 
 
-async def list_agents(db: Database, user: Any) -> list[dict[str, Any]]:
+async def list_agents(db: Database, user: User) -> list[dict[str, Any]]:
     async with db.as_user(user.claims) as conn:
         return [agent_view(r) for r in await repository.list_agents(conn, user.id)]
 
 
-async def get_agent(db: Database, user: Any, agent_id: str) -> dict[str, Any]:
+async def get_agent(db: Database, user: User, agent_id: str) -> dict[str, Any]:
     async with db.as_user(user.claims) as conn:
         return agent_view(await _owned(conn, agent_id))
 
 
 async def start_agent(
-    db: Database, supervisor: Supervisor, user: Any, agent_id: str
+    db: Database, supervisor: Supervisor, user: User, agent_id: str
 ) -> dict[str, Any]:
     """Start the agent's process (idempotent); a failure is recorded on the agent and raised."""
     async with db.as_user(user.claims) as conn:
@@ -168,7 +164,7 @@ async def start_agent(
 
 
 async def stop_agent(
-    db: Database, supervisor: Supervisor, user: Any, agent_id: str
+    db: Database, supervisor: Supervisor, user: User, agent_id: str
 ) -> dict[str, Any]:
     async with db.as_user(user.claims) as conn:
         row = await _owned(conn, agent_id)
@@ -183,7 +179,7 @@ async def stop_agent(
 async def send_message(
     db: Database,
     supervisor: Supervisor,
-    user: Any,
+    user: User,
     agent_id: str,
     message: str,
     session_id: str | None,
@@ -207,7 +203,7 @@ async def send_message(
 
 
 async def agent_files(
-    db: Database, user: Any, agent_id: str, include_secrets: bool = False
+    db: Database, user: User, agent_id: str, include_secrets: bool = False
 ) -> dict[str, str]:
     """The downloadable files; the secrets file only when asked (owner only, by RLS)."""
     async with db.as_user(user.claims) as conn:

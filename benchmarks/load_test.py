@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,11 +35,14 @@ from typing import Any
 
 import httpx
 
-from auth.sign_in_links import create_link
-from core.config import Settings
-from core.db.database import Database
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from auth.sign_in_links import create_link  # noqa: E402
+from core.config import Settings  # noqa: E402
+from core.db.database import Database  # noqa: E402
+from tests.net import free_port, wait_until_ok  # noqa: E402
+
 MESSAGES_PER_TURN = 6  # user, (assistant tool_use, user tool_result) x 2, assistant text
 PROMPT = "Watch new GitHub issues and post each one to a Slack channel"
 
@@ -103,26 +105,6 @@ class Report:
         return not (self.errors or self.lost or self.duplicated or self.inconsistent)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the API server exited with code {process.returncode}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the API server did not become ready")
-
-
 @contextmanager
 def running_stack(
     ttft: float,
@@ -172,7 +154,7 @@ def running_stack(
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-        port = _free_port()
+        port = free_port()
         api = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
@@ -192,7 +174,7 @@ def running_stack(
             cwd=workdir,
         )
         base = f"http://127.0.0.1:{port}"
-        _wait_ready(base, api, 180)
+        wait_until_ok(f"{base}/readyz", api, None, 180)
         operator = Settings(
             _env_file=None,  # type: ignore[call-arg]
             data_dir=workdir / "data",

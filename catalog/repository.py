@@ -5,13 +5,15 @@ import json
 import asyncpg
 
 from catalog.models import CatalogEntry
+from core.errors import AppError
 
 
-class UnknownServerError(ValueError):
+class UnknownServerError(AppError):
     """Server slugs that are not in the (live) catalog."""
 
     def __init__(self, slugs: list[str]) -> None:
-        super().__init__(f"Unknown server(s): {', '.join(slugs)}")
+        message = f"Unknown server(s): {', '.join(slugs)}. Use slugs exactly as search returned."
+        super().__init__(404, "unknown_servers", message, {"servers": sorted(slugs)})
         self.slugs = slugs
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 
 from core.errors import AppError
+from orchestrator.loop import text_of
 
 Row = dict[str, Any]
 
@@ -32,10 +33,6 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
         raise AppError(
             400, "invalid_cursor", "The cursor is invalid; start from the first page."
         ) from exc
-
-
-def message_text(content: list[dict[str, Any]]) -> str:
-    return "\n\n".join(b["text"] for b in content if b.get("type") == "text" and b.get("text"))
 
 
 async def fast_commit(conn: asyncpg.Connection) -> None:
@@ -151,7 +148,7 @@ async def list_sessions(
         if row["last_role"] is not None:
             last = {
                 "role": row["last_role"],
-                "text": message_text(row["last_content"]),
+                "text": text_of(row["last_content"]),
                 "created_at": row["last_at"],
             }
         items.append(

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from fastapi import FastAPI
-
-from catalog.embedders import get_embedder
+from auth.models import User
+from catalog.embedders import Embedder, get_embedder
 from chat import repository
 from core.config import Settings
 from core.db.database import Database
@@ -21,6 +20,7 @@ from orchestrator.loop import Message, run_turn
 from orchestrator.model_client import (
     AnthropicModelClient,
     ModelClient,
+    ModelError,
     ModelResponse,
     OnText,
     usage_counts,
@@ -43,7 +43,7 @@ class ChatRuntime:
     model: ModelClient
     registry: ToolRegistry
     prompts: PromptStore
-    embedder: Any = None
+    embedder: Embedder
 
     @classmethod
     def create(cls, settings: Settings) -> ChatRuntime:
@@ -61,11 +61,9 @@ class ChatRuntime:
         )
 
 
-def get_runtime(app: FastAPI) -> ChatRuntime:
-    runtime = getattr(app.state, "chat_runtime", None)
-    if runtime is None:
-        runtime = app.state.chat_runtime = ChatRuntime.create(app.state.settings)
-    return runtime
+def http_error(error: ModelError) -> AppError:
+    """A failed model call as the API reports it: 503 while the model is busy, else 502."""
+    return AppError(503 if error.busy else 502, error.code, error.message)
 
 
 class SessionTranscript:
@@ -135,7 +133,7 @@ def _title(message: str) -> str:
     return line if len(line) <= 80 else line[:77].rstrip() + "..."
 
 
-async def open_turn(db: Database, user: Any, session_id: UUID | None, message: str) -> UUID:
+async def open_turn(db: Database, user: User, session_id: UUID | None, message: str) -> UUID:
     """Create the session when absent and store the user's message, secrets redacted."""
     async with db.as_user(user.claims) as conn:
         await repository.fast_commit(conn)
@@ -154,7 +152,7 @@ async def open_turn(db: Database, user: Any, session_id: UUID | None, message: s
 async def run_chat_turn(
     runtime: ChatRuntime,
     db: Database,
-    user: Any,
+    user: User,
     session_id: UUID,
     on_event: OnEvent = ignore_event,
     timezone: str | None = None,
@@ -181,6 +179,8 @@ async def run_chat_turn(
             on_event=on_event,
         )
         outcome = "ok"
+    except ModelError as error:
+        raise http_error(error) from None
     finally:  # failed and cancelled turns cost tokens too
         model = (
             runtime.settings.anthropic_model
@@ -211,7 +211,7 @@ async def run_chat_turn(
 
 
 async def session_messages(
-    db: Database, user: Any, session_id: UUID, limit: int, cursor: str | None
+    db: Database, user: User, session_id: UUID, limit: int, cursor: str | None
 ) -> dict[str, Any]:
     async with db.as_user(user.claims) as conn:
         if await repository.get_session(conn, session_id) is None:
@@ -220,13 +220,13 @@ async def session_messages(
     return {"items": items, "next_cursor": next_cursor}
 
 
-async def history(db: Database, user: Any, limit: int, cursor: str | None) -> dict[str, Any]:
+async def history(db: Database, user: User, limit: int, cursor: str | None) -> dict[str, Any]:
     async with db.as_user(user.claims) as conn:
         items, next_cursor = await repository.list_sessions(conn, limit, cursor)
     return {"items": items, "next_cursor": next_cursor}
 
 
-async def delete_session(db: Database, user: Any, session_id: UUID) -> None:
+async def delete_session(db: Database, user: User, session_id: UUID) -> None:
     async with db.as_user(user.claims) as conn:
         if not await repository.delete_session(conn, session_id):
             raise AppError(404, "not_found", "Session not found.")

@@ -5,19 +5,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from catalog.models import CatalogEntry, Credential
+from core.errors import AppError
 from credentials.secrets import find_secrets
 
 MAX_VALUE_CHARS = 16_384
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 
 
-class InvalidCredential(ValueError):
+class InvalidCredential(AppError):
     """Input that cannot be stored; ``field`` names the culprit (never the value)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(422, "invalid_credential", message, {"field": field})
         self.field = field
-        self.message = message
 
 
 def _field(name: str) -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auth.models import User
 from core.config import Settings, get_settings
 
 
@@ -90,18 +91,13 @@ def load_queries(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-class EvalUser:
+def eval_user() -> User:
     """A throwaway user the eval's sessions belong to (deleted afterwards, with its rows)."""
-
-    def __init__(self) -> None:
-        self.id = str(uuid.uuid4())
-        self.email = f"eval-{self.id[:8]}@eval.invalid"
-        self.claims = {
-            "sub": self.id,
-            "email": self.email,
-            "role": "authenticated",
-            "aud": "authenticated",
-        }
+    user_id = str(uuid.uuid4())
+    email = f"eval-{user_id[:8]}@eval.invalid"
+    return User.from_claims(
+        {"sub": user_id, "email": email, "role": "authenticated", "aud": "authenticated"}
+    )
 
 
 async def run_eval(db: Any, settings: Settings, queries: list[dict[str, Any]]) -> Score:
@@ -110,7 +106,7 @@ async def run_eval(db: Any, settings: Settings, queries: list[dict[str, Any]]) -
     from core.errors import AppError
 
     runtime = ChatRuntime.create(settings)
-    user = EvalUser()
+    user = eval_user()
     async with db.service() as conn:
         await conn.execute(
             "insert into auth.users (id, aud, role, email)"

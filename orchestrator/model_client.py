@@ -29,7 +29,6 @@ from tenacity import (
 )
 
 from core.config import Settings
-from core.errors import AppError
 
 OnText = Callable[[str], Awaitable[None]]
 
@@ -114,23 +113,34 @@ def retry_after_seconds(error: BaseException) -> float | None:
     return None
 
 
-def failure_to_app_error(error: BaseException) -> AppError:
-    """The HTTP error a final model failure becomes: 503 when busy, 502 when broken."""
+class ModelError(Exception):
+    """A model call that failed for good (retries spent). ``busy``: the model is overloaded or
+    slow, worth retrying later; otherwise it is unreachable or broken. Chat maps it to HTTP."""
+
+    def __init__(self, code: str, message: str, busy: bool) -> None:
+        super().__init__(message)
+        self.code, self.message, self.busy = code, message, busy
+
+
+def model_failure(error: BaseException) -> ModelError:
+    """What a final model failure means: busy (timeout, 429/529) or broken."""
     status = getattr(error, "status_code", None)
     if isinstance(error, anthropic.APITimeoutError) or isinstance(error, TimeoutError):
-        return AppError(503, "model_timeout", "The model did not answer in time; try again.")
+        return ModelError("model_timeout", "The model did not answer in time; try again.", True)
     if status in (429, 529):
-        return AppError(
-            503, "model_unavailable", "The model is busy right now; try again in a minute."
+        return ModelError(
+            "model_unavailable", "The model is busy right now; try again in a minute.", True
         )
     if isinstance(error, anthropic.APIConnectionError):
-        return AppError(502, "model_unreachable", "Could not reach the model; try again shortly.")
-    if isinstance(error, ModelStreamError):
-        return AppError(
-            502, "model_stream_broken", "The model's answer was cut off; try again shortly."
+        return ModelError(
+            "model_unreachable", "Could not reach the model; try again shortly.", False
         )
-    return AppError(
-        502, "model_error", f"The model request failed (status {status}); try again shortly."
+    if isinstance(error, ModelStreamError):
+        return ModelError(
+            "model_stream_broken", "The model's answer was cut off; try again shortly.", False
+        )
+    return ModelError(
+        "model_error", f"The model request failed (status {status}); try again shortly.", False
     )
 
 
@@ -181,9 +191,9 @@ class AnthropicModelClient:
                     with attempt:
                         return await self._stream_once(system, messages, tools, on_text)
         except _StreamedAlready as wrapped:
-            raise failure_to_app_error(wrapped.__cause__ or wrapped) from wrapped
+            raise model_failure(wrapped.__cause__ or wrapped) from wrapped
         except (anthropic.APIError, ModelStreamError, TimeoutError) as error:
-            raise failure_to_app_error(error) from error
+            raise model_failure(error) from error
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _stream_once(

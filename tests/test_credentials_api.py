@@ -11,8 +11,9 @@ import pytest_asyncio
 
 from credentials import service
 from tests.catalog_helpers import install_servers
+from tests.tool_helpers import model_sees_error
 from tools.credentials import request_credentials, save_credential
-from tools.registry import ToolContext, ToolError
+from tools.registry import ToolContext
 
 GITHUB = "credtest-github"
 SLACK = "credtest-slack"
@@ -380,8 +381,8 @@ async def test_request_credentials_tool(database, settings, alice) -> None:
         )
     assert context["credentials_request"]["servers"] == [GITHUB, SLACK]
 
-    with pytest.raises(ToolError, match="no-such-server"):
-        await request_credentials(ctx, ["no-such-server"])
+    error = await model_sees_error(ctx, "request_credentials", servers=["no-such-server"])
+    assert "no-such-server" in error
 
 
 async def test_pasted_secret_is_redacted_and_saved_by_reference(database, settings, alice) -> None:
@@ -412,10 +413,13 @@ async def test_pasted_secret_is_redacted_and_saved_by_reference(database, settin
     result = await save_credential(ctx, GITHUB, "GITHUB_TOKEN", "[secret:1]")
     assert result["stored"] == ["GITHUB_TOKEN"] and result["complete"] is True
     assert GH_TOKEN not in json.dumps(result)
-    with pytest.raises(ToolError, match="secret_ref"):
-        await save_credential(ctx, GITHUB, "GITHUB_TOKEN", "[secret:9]")
-    with pytest.raises(ToolError, match="SLACK_BOT_TOKEN"):  # a GitHub token is not a bot token
-        await save_credential(ctx, SLACK, "SLACK_BOT_TOKEN", "[secret:1]")
+    save = "save_credential"
+    assert "secret_ref" in await model_sees_error(
+        ctx, save, server=GITHUB, name="GITHUB_TOKEN", secret_ref="[secret:9]"
+    )
+    assert "SLACK_BOT_TOKEN" in await model_sees_error(  # a GitHub token is not a bot token
+        ctx, save, server=SLACK, name="SLACK_BOT_TOKEN", secret_ref="[secret:1]"
+    )
     async with database.as_user(alice.claims) as conn:
         assert await service.load_user_secrets(conn, alice.id, [GITHUB]) == {
             GITHUB: {"GITHUB_TOKEN": GH_TOKEN}
@@ -430,8 +434,10 @@ async def test_references_are_private_to_their_owner(database, settings, alice, 
             == "t [secret:1]"
         )
     ctx = tool_context(database, settings, bob, session_id, [])
-    with pytest.raises(ToolError, match="no \\[secret:1\\]"):
-        await save_credential(ctx, GITHUB, "GITHUB_TOKEN", "[secret:1]")
+    error = await model_sees_error(
+        ctx, "save_credential", server=GITHUB, name="GITHUB_TOKEN", secret_ref="[secret:1]"
+    )
+    assert "no [secret:1]" in error
     # in a session that is not the caller's, secrets are masked and nothing is kept
     async with database.as_user(bob.claims) as conn:
         assert (

@@ -5,9 +5,7 @@ import json
 import os
 import re
 import shlex
-import socket
 import subprocess
-import time
 import tomllib
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -15,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.net import free_port, wait_until_ok
 
 ROOT = Path(__file__).resolve().parents[1]
 UV = ROOT / ".venv" / "bin" / "uv"
@@ -146,12 +146,6 @@ def test_dockerignore_keeps_secrets_and_local_state_out(dockerfile: list[Instruc
                 assert not _ignored(source, patterns), f"COPY {source} is excluded by .dockerignore"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_cmd_starts_the_service_from_a_clean_locked_venv(
     dockerfile: list[Instruction], tmp_path: Path
 ) -> None:
@@ -169,7 +163,7 @@ def test_cmd_starts_the_service_from_a_clean_locked_venv(
     assert not (venv / "bin" / "pytest").exists(), "dev dependencies leaked into the runtime venv"
 
     stage = max(i.stage for i in dockerfile)
-    port = str(_free_port())
+    port = str(free_port())
     private = ("ANTHROPIC", "OPENAI", "SUPABASE", "DATABASE_URL", "CREDENTIALS")
     env = {k: v for k, v in os.environ.items() if not k.startswith(private)}
     env.update(env_of(dockerfile, stage))
@@ -185,16 +179,7 @@ def test_cmd_starts_the_service_from_a_clean_locked_venv(
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, f"CMD exited {proc.returncode}:\n{log.read_text()[-3000:]}"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"no /healthz:\n{log.read_text()[-3000:]}"
-            time.sleep(0.3)
+        wait_until_ok(f"http://127.0.0.1:{port}/healthz", proc, log, 120)
         probe = httpx.get(
             f"http://127.0.0.1:{port}/healthz",
             headers={"X-Forwarded-Proto": "https", "X-Request-ID": "probe-1"},

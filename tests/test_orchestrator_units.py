@@ -11,10 +11,11 @@ import httpx
 import pytest
 from pydantic import BaseModel, Field
 
-from core.errors import AppError
+from chat.service import http_error
 from orchestrator.model_client import (
     AnthropicModelClient,
-    failure_to_app_error,
+    ModelError,
+    model_failure,
     retry_after_seconds,
 )
 from orchestrator.offline_planner import plan, split_needs
@@ -162,10 +163,11 @@ def test_retry_after_parsing_and_error_mapping() -> None:
     assert retry_after_seconds(error(429, {"retry-after": "3"})) == 3.0
     assert retry_after_seconds(error(429, {"retry-after-ms": "250"})) == 0.25
     assert retry_after_seconds(error(429, {})) is None
-    assert failure_to_app_error(error(529, {})).status == 503
-    assert failure_to_app_error(error(429, {})).status == 503
-    assert failure_to_app_error(error(500, {})).status == 502
-    assert failure_to_app_error(anthropic.APIConnectionError(request=request)).status == 502
+    assert model_failure(error(529, {})).busy and model_failure(error(429, {})).busy
+    assert not model_failure(error(500, {})).busy
+    assert model_failure(anthropic.APIConnectionError(request=request)).code == "model_unreachable"
+    assert http_error(model_failure(error(529, {}))).status == 503
+    assert http_error(model_failure(error(500, {}))).status == 502
 
 
 async def test_model_deadline_bounds_a_slow_model(tmp_path) -> None:
@@ -179,10 +181,10 @@ async def test_model_deadline_bounds_a_slow_model(tmp_path) -> None:
             anthropic_model="claude-sonnet-4-6",
         )
         client = AnthropicModelClient(settings)
-        with pytest.raises(AppError) as caught:
+        with pytest.raises(ModelError) as caught:
             await client.respond(system=[], messages=[{"role": "user", "content": "hi"}], tools=[])
         await client.aclose()
-    assert caught.value.status == 503 and caught.value.code == "model_timeout"
+    assert caught.value.busy and caught.value.code == "model_timeout"
 
 
 def test_offline_planner_policy() -> None:

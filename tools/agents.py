@@ -11,13 +11,7 @@ from pydantic import Field
 
 from agents import service
 from agents.supervisor import get_supervisor
-from core.errors import AppError
-from tools.registry import ToolContext, ToolError
-
-
-def _tool_error(error: AppError) -> ToolError:
-    details = f" Details: {error.details}" if error.details else ""
-    return ToolError(f"{error.message}{details}")
+from tools.registry import ToolContext
 
 
 async def build_agent_config(
@@ -40,12 +34,9 @@ async def build_agent_config(
         instruction: What the agent should do, written as its system instruction in the user's
             words, e.g. "Every morning summarise new GitHub issues and post them to Slack."
     """
-    try:
-        result = await service.create_config(
-            ctx.db, ctx.settings, ctx.user, ctx.session_id, servers, name, instruction
-        )
-    except AppError as error:
-        raise _tool_error(error) from None
+    result = await service.create_config(
+        ctx.db, ctx.settings, ctx.user, ctx.session_id, servers, name, instruction
+    )
     agent = result["agent"]
     ctx.emit(
         {
@@ -78,10 +69,7 @@ async def create_fast_agent(
         agent_id: The agent_id returned by build_agent_config.
     """
     supervisor = get_supervisor(ctx.settings)
-    try:
-        agent = await service.start_agent(ctx.db, supervisor, ctx.user, agent_id)
-    except AppError as error:
-        raise _tool_error(error) from None
+    agent = await service.start_agent(ctx.db, supervisor, ctx.user, agent_id)
     ctx.emit(
         {
             "type": "agent_started",

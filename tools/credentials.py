@@ -37,12 +37,7 @@ async def request_credentials(
     if not servers:
         raise ToolError("Give at least one server slug.")
     async with ctx.db.as_user(ctx.user.claims) as conn:
-        try:
-            statuses = await service.credential_status(conn, ctx.user.id, servers)
-        except service.UnknownServerError as error:
-            raise ToolError(
-                f"{error}. Use slugs exactly as search_mcp_servers returned them."
-            ) from None
+        statuses = await service.credential_status(conn, ctx.user.id, servers)
         await service.record_pending_request(conn, ctx.session_id, servers)
         offers = await oauth_service.connect_offers(
             conn, ctx.settings, ctx.user.id, ctx.session_id, list(servers)
@@ -80,12 +75,9 @@ async def save_credential(
         secret_ref: The reference that replaced the secret in the user's message, e.g. "[secret:1]".
     """
     async with ctx.db.as_user(ctx.user.claims) as conn:
-        try:
-            result = await service.save_secret_ref(
-                conn, ctx.user.id, ctx.session_id, server, name, secret_ref
-            )
-        except service.InvalidCredential as error:
-            raise ToolError(f"{error.field}: {error.message}") from None
+        result = await service.save_secret_ref(
+            conn, ctx.user.id, ctx.session_id, server, name, secret_ref
+        )
     summary = f"{server}: {name} provided"
     if result.missing:
         summary += f"; still missing {', '.join(result.missing)}"

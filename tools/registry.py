@@ -20,6 +20,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from auth.models import User
+from catalog.embedders import Embedder
+from core.config import Settings
+from core.db.database import Database
+from core.errors import AppError
 from credentials.secrets import mask
 
 ToolFunction = Callable[..., Awaitable[Any]]
@@ -29,13 +34,17 @@ _MAX_RESULT_CHARS = 20_000
 
 @dataclass
 class ToolContext:
-    """What a tool may use, supplied by the server: never taken from the model's arguments."""
+    """What a tool may use, supplied by the server: never taken from the model's arguments.
 
-    user: Any  # the signed-in user: .id, .email, .claims (verified JWT claims)
+    Like pydantic-ai's ``RunContext[Deps]``: the first parameter of every tool, found by its
+    type, typed so a tool cannot misuse what it is given.
+    """
+
+    user: User  # the signed-in user; ``db.as_user(user.claims)`` scopes queries to them
     session_id: str
-    db: Any  # core.db.database.Database; use ``db.as_user(user.claims)``
-    settings: Any  # core.config.Settings
-    embedder: Any = None  # catalog embedder, created once at start-up
+    db: Database
+    settings: Settings
+    embedder: Embedder | None = None  # catalog embedder, created once at start-up
     emit: Callable[[dict[str, Any]], None] = lambda event: None  # UI events for the client
     state: dict[str, Any] = field(default_factory=dict)  # scratch space shared within one turn
     timezone: str = "UTC"  # the user's IANA time zone (from the client), for schedules
@@ -99,8 +108,8 @@ def tool(function: ToolFunction, name: str | None = None) -> Tool:
     """Describe ``function`` (``async def f(ctx: ToolContext, ...)``) as a tool for the model."""
     signature = inspect.signature(function, eval_str=True)
     parameters = list(signature.parameters.values())
-    if not parameters or parameters[0].name != "ctx":
-        raise TypeError(f"{function.__name__}: the first parameter must be `ctx: ToolContext`")
+    if not parameters or parameters[0].annotation is not ToolContext:
+        raise TypeError(f"{function.__name__}: the first parameter must be a ToolContext")
     description, arg_docs = _parse_docstring(function.__doc__ or "")
     fields: dict[str, Any] = {}
     for param in parameters[1:]:
@@ -196,6 +205,10 @@ class ToolRegistry:
             return ToolResult(message, True, f"{name} timed out")
         except ToolError as error:
             return ToolResult(str(error), True, str(error)[:200])
+        except AppError as error:  # every domain error is data the model can act on
+            details = f" Details: {json.dumps(error.details, default=str)}" if error.details else ""
+            message = mask(f"{error.message}{details}")
+            return ToolResult(message, True, mask(error.message)[:200])
         except Exception as error:  # a failing tool must never break the conversation
             _log.exception("tool %s failed", name)
             message = (

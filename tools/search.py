@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from catalog.embedders import get_embedder
 from catalog.runtimes import host_runtimes
 from catalog.search import prepare_search, run_search
 from tools.registry import ToolContext, ToolError
@@ -54,7 +55,8 @@ async def search_mcp_servers(
     if not queries:
         raise ToolError("Give at least one non-empty query, one per capability.")
     # Embed first: a pooled connection is held only for the SQL, never while the model runs.
-    prepared = await prepare_search(ctx.embedder, queries, split=False)
+    embedder = ctx.embedder or get_embedder(ctx.settings)
+    prepared = await prepare_search(embedder, queries, split=False)
     host = host_runtimes(ctx.settings.host_runtimes).available
     async with ctx.db.as_user(ctx.user.claims) as conn:
         matches = await run_search(conn, prepared, limit * len(queries), host=host)

@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 
 from auth.models import User
 from auth.verify import get_current_user
+from chat.service import ChatRuntime
 from core.config import Settings
 from core.db.database import Database
 
@@ -20,6 +21,13 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def get_chat_runtime(request: Request) -> ChatRuntime:
+    """The model client, tools and prompts the lifespan created once for this app."""
+    runtime: ChatRuntime = request.app.state.chat_runtime
+    return runtime
+
+
 DB = Annotated[Database, Depends(get_db)]
+Runtime = Annotated[ChatRuntime, Depends(get_chat_runtime)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -8,17 +8,16 @@ import asyncio
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import pytest_asyncio
+
+from tests.net import free_port, wait_until_ok
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
@@ -57,25 +56,6 @@ def require_chromium(path: Path) -> None:
             "Playwright must not download its own browser.",
             pytrace=False,
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(base_url: str, proc: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the service exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the service did not become ready:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +123,7 @@ def run_service(
     workdir: Path, artifacts: Path, extra_env: dict[str, str] | None = None, label: str = "browser"
 ) -> Iterator[LiveService]:
     """Run the service in ``workdir``, ``extra_env`` on top (e.g. CATALOG_DIRS)."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
     env.update(PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", **(extra_env or {}))
     env.update(
@@ -184,7 +164,7 @@ def run_service(
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base_url, proc, log, time.monotonic() + 120)
+        wait_until_ok(f"{base_url}/readyz", proc, log, 120)
         yield LiveService(base_url, env, workdir, log)
     finally:
         proc.terminate()

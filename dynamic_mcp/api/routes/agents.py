@@ -13,6 +13,7 @@ from agents.supervisor import Supervisor, get_supervisor
 from catalog.models import SLUG_PATTERN
 from core.errors import error_responses
 from dynamic_mcp.api.deps import DB, AppSettings, CurrentUser
+from dynamic_mcp.api.schemas import Agent, AgentCreated, AgentList
 
 router = APIRouter(prefix="/api/agents", tags=["agents"], responses=error_responses(401, 500))
 
@@ -38,7 +39,7 @@ def _supervisor(request: Request, settings: Any) -> Supervisor:
     return getattr(request.app.state, "agent_supervisor", None) or get_supervisor(settings)
 
 
-@router.get("", summary="List your agents")
+@router.get("", response_model=AgentList, summary="List your agents")
 async def list_agents(user: CurrentUser, db: DB) -> dict[str, Any]:
     return {"items": await service.list_agents(db, user)}
 
@@ -46,6 +47,7 @@ async def list_agents(user: CurrentUser, db: DB) -> dict[str, Any]:
 @router.post(
     "",
     status_code=201,
+    response_model=AgentCreated,
     summary="Build an agent config from catalog servers",
     responses=error_responses(400, 404, 409, 413, 422),
 )
@@ -57,13 +59,16 @@ async def create_agent(
     )
 
 
-@router.get("/{agent_id}", summary="An agent", responses=error_responses(404, 422))
+@router.get(
+    "/{agent_id}", response_model=Agent, summary="An agent", responses=error_responses(404, 422)
+)
 async def get_agent(agent_id: str, user: CurrentUser, db: DB) -> dict[str, Any]:
     return await service.get_agent(db, user, agent_id)
 
 
 @router.post(
     "/{agent_id}/start",
+    response_model=Agent,
     summary="Start an agent",
     responses=error_responses(404, 409, 422, 429, 502, 504),
 )
@@ -74,7 +79,10 @@ async def start_agent(
 
 
 @router.post(
-    "/{agent_id}/stop", summary="Stop an agent", responses=error_responses(404, 409, 422, 502, 504)
+    "/{agent_id}/stop",
+    response_model=Agent,
+    summary="Stop an agent",
+    responses=error_responses(404, 409, 422, 502, 504),
 )
 async def stop_agent(
     agent_id: str, request: Request, user: CurrentUser, db: DB, settings: AppSettings

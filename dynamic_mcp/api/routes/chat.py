@@ -13,9 +13,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from auth.models import User
 from chat import service
+from core.db.database import Database
 from core.errors import AppError, error_responses
-from dynamic_mcp.api.deps import DB, CurrentUser
+from dynamic_mcp.api.deps import DB, CurrentUser, Runtime
+from dynamic_mcp.api.schemas import ChatTurn, MessagePage, SessionPage
 from workflows.models import checked_timezone
 
 router = APIRouter(tags=["chat"], responses=error_responses(401, 500))
@@ -53,7 +56,11 @@ def _sse(event: str, data: Any) -> bytes:
 
 
 async def _stream_turn(
-    runtime: service.ChatRuntime, db: Any, user: Any, session_id: UUID, timezone: str | None
+    runtime: service.ChatRuntime,
+    db: Database,
+    user: User,
+    session_id: UUID,
+    timezone: str | None,
 ) -> AsyncIterator[bytes]:
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
     turn = asyncio.create_task(
@@ -91,6 +98,7 @@ async def _stream_turn(
 
 @router.post(
     "/api/chat",
+    response_model=ChatTurn,
     summary="Send a chat message (JSON, or SSE with Accept: text/event-stream)",
     responses={
         200: {
@@ -102,8 +110,9 @@ async def _stream_turn(
         **error_responses(404, 413, 422, 429, 502, 503),
     },
 )
-async def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -> Any:
-    runtime = service.get_runtime(request.app)
+async def chat(
+    body: ChatRequest, request: Request, user: CurrentUser, db: DB, runtime: Runtime
+) -> Any:
     session_id = await service.open_turn(db, user, body.session_id, body.message)
     if "text/event-stream" in request.headers.get("accept", ""):
         return StreamingResponse(
@@ -116,6 +125,7 @@ async def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -
 
 @router.get(
     "/api/chat/history",
+    response_model=SessionPage,
     summary="List chat sessions, newest first",
     responses=error_responses(400, 422),
 )
@@ -127,6 +137,7 @@ async def chat_history(
 
 @router.get(
     "/api/sessions/{session_id}/messages",
+    response_model=MessagePage,
     summary="A session's messages",
     responses=error_responses(400, 404, 422),
 )

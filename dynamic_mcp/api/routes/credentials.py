@@ -54,10 +54,6 @@ class CredentialList(BaseModel):
     items: list[CredentialOut]
 
 
-def _invalid(error: service.InvalidCredential) -> AppError:
-    return AppError(422, "invalid_credential", error.message, {"field": error.field})
-
-
 @router.post(
     "/api/sessions/{session_id}/credentials",
     response_model=CredentialsStatus,
@@ -70,10 +66,7 @@ async def submit_credentials(
     async with db.as_user(user.claims) as conn:
         if await repository.session_context(conn, session_id) is None:
             raise AppError(404, "not_found", "Session not found")
-        try:
-            result = await service.store_credentials(conn, user.id, body.server, body.values)
-        except service.InvalidCredential as error:
-            raise _invalid(error) from None
+        result = await service.store_credentials(conn, user.id, body.server, body.values)
     return result.as_dict()
 
 
