@@ -1,7 +1,14 @@
-"""FastAPI dependencies, as ``Annotated`` aliases routes declare in their signatures."""
+"""FastAPI dependencies, as ``Annotated`` aliases routes declare in their signatures.
 
+Transactions: a route that does one unit of work takes ``UserConn``, a transaction in the
+caller's RLS scope that commits when the route returns and rolls back when it raises. Work that
+runs long or in steps (a chat turn, an agent start) takes ``DB`` and opens each unit itself.
+"""
+
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import asyncpg
 from fastapi import Depends, Request
 
 from auth.models import User
@@ -28,6 +35,15 @@ def get_chat_runtime(request: Request) -> ChatRuntime:
 
 
 DB = Annotated[Database, Depends(get_db)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def user_connection(user: CurrentUser, db: DB) -> AsyncIterator[asyncpg.Connection]:
+    """One transaction for this request, as the signed-in user (RLS applies)."""
+    async with db.as_user(user.claims) as conn:
+        yield conn
+
+
+UserConn = Annotated[asyncpg.Connection, Depends(user_connection)]
 Runtime = Annotated[ChatRuntime, Depends(get_chat_runtime)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
-CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import AppError, error_responses
 from credentials import repository, service
-from dynamic_mcp.api.deps import DB, AppSettings, CurrentUser
+from dynamic_mcp.api.deps import AppSettings, CurrentUser, UserConn
 from oauth.tokens import TOKEN_NAMES
 from oauth.tokens import disconnect as oauth_disconnect
 
@@ -61,12 +61,11 @@ class CredentialList(BaseModel):
     responses=error_responses(404, 413, 422, 429),
 )
 async def submit_credentials(
-    session_id: str, body: CredentialsIn, user: CurrentUser, db: DB
+    session_id: str, body: CredentialsIn, user: CurrentUser, conn: UserConn
 ) -> dict[str, Any]:
-    async with db.as_user(user.claims) as conn:
-        if await repository.session_context(conn, session_id) is None:
-            raise AppError(404, "not_found", "Session not found")
-        result = await service.store_credentials(conn, user.id, body.server, body.values)
+    if await repository.session_context(conn, session_id) is None:
+        raise AppError(404, "not_found", "Session not found")
+    result = await service.store_credentials(conn, user.id, body.server, body.values)
     return result.as_dict()
 
 
@@ -75,9 +74,8 @@ async def submit_credentials(
     response_model=CredentialList,
     summary="List stored credentials (names only)",
 )
-async def list_credentials(user: CurrentUser, db: DB) -> dict[str, Any]:
-    async with db.as_user(user.claims) as conn:
-        return {"items": await service.list_credentials(conn, user.id)}
+async def list_credentials(user: CurrentUser, conn: UserConn) -> dict[str, Any]:
+    return {"items": await service.list_credentials(conn, user.id)}
 
 
 @router.delete(
@@ -87,12 +85,11 @@ async def list_credentials(user: CurrentUser, db: DB) -> dict[str, Any]:
     responses=error_responses(404, 422, 429),
 )
 async def delete_credential(
-    server: str, name: str, user: CurrentUser, db: DB, settings: AppSettings
+    server: str, name: str, user: CurrentUser, conn: UserConn, settings: AppSettings
 ) -> Response:
-    async with db.as_user(user.claims) as conn:
-        if name in TOKEN_NAMES:  # an OAuth token: revoke at the server too, where it can
-            if not await oauth_disconnect(conn, settings, user.id, server):
-                raise AppError(404, "not_found", "Credential not found")
-        elif not await service.delete_credential(conn, user.id, server, name):
+    if name in TOKEN_NAMES:  # an OAuth token: revoke at the server too, where it can
+        if not await oauth_disconnect(conn, settings, user.id, server):
             raise AppError(404, "not_found", "Credential not found")
+    elif not await service.delete_credential(conn, user.id, server, name):
+        raise AppError(404, "not_found", "Credential not found")
     return Response(status_code=204)
