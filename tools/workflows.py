@@ -9,8 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from core.errors import AppError
-from tools.registry import ToolContext, ToolError
+from tools.registry import ToolContext
 from workflows.define import define_workflow
 from workflows.models import PollEvent, ScheduleIn, WorkflowStep
 from workflows.timing import valid_cron
@@ -55,13 +54,9 @@ async def set_workflow(
         else:
             body.text = schedule
     step_models = steps or [WorkflowStep(kind="do", description=task)]
-    try:
-        view = await define_workflow(
-            ctx.db, ctx.settings, ctx.user, ctx.session_id, agent_id, body, step_models
-        )
-    except AppError as error:
-        details = f" Details: {error.details}" if error.details else ""
-        raise ToolError(f"{error.message}{details}") from None
+    view = await define_workflow(  # an AppError reaches the model as an is_error result
+        ctx.db, ctx.settings, ctx.user, ctx.session_id, agent_id, body, step_models
+    )
     said = confirmation(view)
     ctx.emit({"type": "workflow_set", "agent_id": agent_id, "schedule": view.model_dump()})
     return {
