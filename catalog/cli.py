@@ -1,4 +1,4 @@
-"""``dynamic-mcp catalog load|search|import|eval``."""
+"""``dynamic-mcp catalog load|search|import|eval|verify``."""
 
 import argparse
 import asyncio
@@ -56,6 +56,10 @@ def register(commands: Any) -> None:
     ev.add_argument("--k", type=int, default=5)
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(handler=lambda a: asyncio.run(_eval(a)))
+
+    from catalog.verify_cli import register_verify
+
+    register_verify(sub)
 
 
 async def _open() -> tuple[Any, Any]:

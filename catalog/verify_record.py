@@ -37,6 +37,7 @@ class Verification:
     detail: str = ""
     stderr_tail: str = ""
     launch: dict[str, Any] = field(default_factory=dict)  # the launch checked, to spot edits
+    requires: list[str] = field(default_factory=list)  # what the entry said it needs
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,17 +67,26 @@ def read_records(directory: Path = RECORD_DIR) -> dict[str, Verification]:
 
 
 def summarize(records: list[Verification]) -> dict[str, Any]:
-    """Counts of the record: total, started, by runtime (started/total) and by status."""
+    """Counts of the record: total, started, by runtime (started/total) and by status, and
+    ``node_uv``: the entries a host with only node and uv can run (no Docker, network at
+    start or native library), with the share of them that started."""
     by_runtime: dict[str, dict[str, int]] = {}
     for r in records:
         counts = by_runtime.setdefault(r.runtime, {"total": 0, "started": 0})
         counts["total"] += 1
         counts["started"] += r.status == "started"
+    plain = [r for r in records if set(r.requires) <= {"node", "uv"}]
+    started = sum(r.status == "started" for r in plain)
     return {
         "total": len(records),
         "started": sum(r.status == "started" for r in records),
         "by_runtime": dict(sorted(by_runtime.items())),
         "by_status": dict(sorted(Counter(r.status for r in records).items())),
+        "node_uv": {
+            "total": len(plain),
+            "started": started,
+            "share": round(started / len(plain), 3) if plain else None,
+        },
     }
 
 
