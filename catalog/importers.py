@@ -185,7 +185,8 @@ def from_docker(data: dict[str, Any]) -> dict[str, Any]:
     """One Docker MCP registry ``server.yaml`` document as a raw catalog entry."""
     name = data["name"]
     about = data.get("about") or {}
-    title = re.sub(r"\s*\((Archived|Reference)\)$", "", about.get("title") or name)
+    raw_title = about.get("title") or name
+    title = re.sub(r"\s*\((Archived|Reference)\)$", "", raw_title)
     config = data.get("config") or {}
     required = set((config.get("parameters") or {}).get("required") or [])
     credentials = []
@@ -254,6 +255,8 @@ def from_docker(data: dict[str, Any]) -> dict[str, Any]:
             if t.get("name")
         ],
     }
+    if re.search(r"\(Archived\)\s*$", raw_title):  # kept as a flag: selection prefers maintained
+        entry["archived"] = True
     homepage = (data.get("source") or {}).get("project")
     if homepage:
         entry["homepage"] = homepage

@@ -64,6 +64,23 @@ class RemoteLaunch(_Strict):
 Launch = Annotated[StdioLaunch | RemoteLaunch, Field(discriminator="transport")]
 
 
+# Names that say "secret" (GITHUB_TOKEN, DB_PASSWORD, OPENAI_API_KEY) unless the last word makes
+# them a plain setting (SENTRY_TOKEN_URL, NEO4J_RESPONSE_TOKEN_LIMIT, AWS_ACCESS_KEY_ID).
+_SECRET_WORD = re.compile(
+    r"(^|_)(APIKEY|APITOKEN|PAT|KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|PASS|CREDENTIALS?|COOKIE|PRIVATE|AUTH)(_|$)",
+    re.IGNORECASE,
+)
+_SETTING_SUFFIX = re.compile(
+    r"_(URL|URI|LIMIT|NAME|HOST|PORT|PATH|DIR|TYPE|ENDPOINT|EXPIRY|TTL|ID|REGION|USER|USERNAME)$",
+    re.IGNORECASE,
+)
+
+
+def looks_secret(name: str) -> bool:
+    """Whether a credential's name says it is a secret (the catalog marks those secret)."""
+    return bool(_SECRET_WORD.search(name)) and not _SETTING_SUFFIX.search(name)
+
+
 class Credential(_Strict):
     """One value a person must supply: an env var (stdio) or a header value (remote)."""
 

@@ -95,7 +95,7 @@ def _static_status(
     lacks, or a source that is not a registry package."""
     if runtime_of(entry) == "remote":
         if entry.auth == "oauth":
-            return "needs_oauth", "remote server behind an OAuth sign-in"
+            return "remote_oauth", "remote server behind an OAuth sign-in: nothing to start here"
         return "remote", "remote server: nothing to start here"
     missing = [r for r in entry.requires if r not in host]
     if "docker" in missing:

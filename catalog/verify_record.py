@@ -11,8 +11,6 @@ from typing import Any
 from catalog.models import CatalogEntry, Tool, Verified
 
 RECORD_DIR = Path(__file__).parent / "verified"
-# failure classes that mean the entry cannot start anywhere, whatever the host has
-BROKEN = frozenset({"not_found", "crashed", "invalid_tools"})
 _TOOL_DESCRIPTION_CHARS = 500
 
 

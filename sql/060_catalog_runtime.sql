@@ -6,7 +6,8 @@
 -- needing anything else are left out of the candidates before the top k are taken, so a host
 -- without Docker is never offered a Docker image ahead of a runnable alternative.
 -- `verify_status` is the last `dynamic-mcp catalog verify` outcome: one that could not start
--- anywhere (package gone, crash at start, tools the SDK rejects) is not runnable at all.
+-- anywhere (package gone, crash at start, tools the SDK rejects, an interactive sign-in step
+-- before it starts) is not runnable at all.
 
 alter table public.mcp_servers
   add column requires text[] not null default '{}',
@@ -21,7 +22,8 @@ language sql immutable parallel safe
 as $$
   select host_runtimes is null
       or (requires <@ host_runtimes
-          and coalesce(verify_status, '') not in ('not_found', 'crashed', 'invalid_tools'))
+          and coalesce(verify_status, '') not in ('not_found', 'crashed', 'invalid_tools',
+                                                  'needs_oauth'))
 $$;
 grant execute on function public.catalog_runnable(text[], text, text[])
   to anon, authenticated, service_role;

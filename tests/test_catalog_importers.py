@@ -29,6 +29,8 @@ def test_docker_server_yaml_stdio(tmp_path: Path) -> None:
     (entry,), errors = import_file(path)
     assert errors == []
     assert entry.slug == "slack" and entry.launch.transport == "stdio"
+    assert entry.name == "Slack" and entry.archived  # "(Archived)" becomes the flag
+    assert entry.requires == ["docker"]
     assert entry.launch.command == "docker" and "mcp/slack" in entry.launch.args
     creds = {c.name: c for c in entry.credentials}
     assert creds["SLACK_BOT_TOKEN"].secret and creds["SLACK_BOT_TOKEN"].required

@@ -102,7 +102,8 @@ def test_schema_json_accepts_every_bundled_file() -> None:
 
 def test_time_server_runs_with_uvx_and_needs_nothing() -> None:
     entry = parse_entry(json.loads((BUNDLED_DIR / "time.json").read_text()), "time.json")
-    assert entry.launch.command == "uvx" and entry.launch.args == ["mcp-server-time"]
+    assert entry.launch.command == "uvx" and entry.launch.args == ["mcp-server-time==2026.10.19"]
+    assert entry.requires == ["uv"]
     assert entry.credentials == []
 
 
@@ -112,7 +113,7 @@ def test_credential_patterns_accept_their_examples() -> None:
     for entry in validate_catalog()[0]:
         for cred in entry.credentials:
             if cred.pattern and cred.example:
-                assert re.search(cred.pattern, cred.example), (entry.slug, cred.name)
+                assert re.fullmatch(cred.pattern, cred.example), (entry.slug, cred.name)
 
 
 def test_validation_error_names_the_file_and_field() -> None:
