@@ -48,7 +48,9 @@ _CLASSES: list[tuple[str, re.Pattern[str]]] = [
     (
         "downloads_browser",
         re.compile(
-            r"playwright install|Downloading (Chrom|Firefox)|puppeteer.*(download|browser)", re.I
+            r"playwright install|Downloading (Chromium|Chrome\b|Firefox)|chrome-headless-shell"
+            r"|puppeteer.*(download|browser)",
+            re.I,
         ),
     ),
     (
@@ -71,9 +73,19 @@ def runtime_of(entry: CatalogEntry) -> str:
     return Path(launch.command).name if isinstance(launch, StdioLaunch) else "remote"
 
 
-def placeholders(entry: CatalogEntry) -> dict[str, str]:
-    """A value for every credential: its template's example, else a harmless dummy."""
-    return {c.name: c.example or f"placeholder-{c.name.lower()}" for c in entry.credentials}
+_DIRECTORY = re.compile(r"(DIR|DIRECTORY|FOLDER|ROOT)S?$", re.IGNORECASE)
+
+
+def placeholders(entry: CatalogEntry, workdir: Path | None = None) -> dict[str, str]:
+    """A value for every credential: its template's example, else a harmless dummy; a
+    directory setting gets a real, empty directory (servers check that it exists)."""
+    values = {}
+    for c in entry.credentials:
+        if workdir is not None and _DIRECTORY.search(c.name):
+            values[c.name] = str(workdir)
+        else:
+            values[c.name] = c.example or f"placeholder-{c.name.lower()}"
+    return values
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
@@ -134,7 +146,7 @@ async def verify_entry(
         record.status, record.detail = static
         return record
     assert isinstance(entry.launch, StdioLaunch)
-    values = placeholders(entry)
+    values = placeholders(entry, workdir)
     params = StdioServerParameters(
         command=entry.launch.command,
         args=[_fill(a, values) for a in entry.launch.args],

@@ -4,6 +4,7 @@
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -83,6 +84,9 @@ async def _launch(args: argparse.Namespace, entries: list[Any]) -> int:
     from catalog.verify import server_env, verify_all
     from core.config import get_settings
 
+    # A server printing non-JSON on stdout makes the SDK log a traceback per line: noise here,
+    # the record keeps the server's own stderr.
+    logging.getLogger("mcp").setLevel(logging.CRITICAL)
     settings = get_settings()
     extra = dict(item.split("=", 1) for item in args.env if "=" in item)
     cache = settings.ensure_data_dir() / "cache"
