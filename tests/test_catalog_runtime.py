@@ -178,3 +178,40 @@ async def test_readyz_reports_the_host_runtimes(client) -> None:
         r for r in runtimes["available"] if r.startswith("lib:")
     }
     assert {"node", "uv", "docker", "network"} <= set(runtimes["details"])
+
+
+async def test_chat_on_a_host_without_docker_picks_runnable_servers(database, data_dir) -> None:
+    """The README's example through the chat (offline planner) on a host with node and uv."""
+    import httpx
+
+    from dynamic_mcp.app import create_app
+    from tests.conftest import create_user, make_settings
+
+    settings = make_settings(
+        data_dir, host_runtimes="node,uv,network", local_sign_in_link_at_start=False
+    )
+    app = create_app(settings, database=database)
+    user = await create_user(database, settings)
+    request = "Every morning, summarise new GitHub issues and post them to #eng on Slack"
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            response = await http.post("/api/chat", headers=user.headers, json={"message": request})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    offered = [s for e in body["events"] if e["type"] == "servers_found" for s in e["servers"]]
+    assert offered and all(s["runnable"] for s in offered)
+    async with database.service() as conn:
+        docker_only = {
+            r["slug"]
+            for r in await conn.fetch("select slug from mcp_servers where 'docker' = any(requires)")
+        }
+    picked = [
+        slug
+        for call in body.get("tool_calls", [])
+        if call.get("name") == "request_credentials"
+        for slug in call.get("input", {}).get("servers", [])
+    ]
+    assert not {s["slug"] for s in offered} & docker_only
+    assert not set(picked) & docker_only
+    assert "slack" in picked and any("github" in slug for slug in picked)
