@@ -3,26 +3,12 @@
 import re
 from typing import Any
 
-SECRET_WORDS = (
-    "key",
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "pwd",
-    "auth",
-    "credential",
-    "cookie",
-)
+from catalog.models import looks_secret
 
 
 def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9._-]+", "-", name.strip().lower()).strip("-._")
     return slug[:100] or "server"
-
-
-def looks_secret(name: str) -> bool:
-    return any(word in name.lower() for word in SECRET_WORDS)
 
 
 def description(text: str | None, name: str) -> str:
