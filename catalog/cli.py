@@ -54,6 +54,11 @@ def register(commands: Any) -> None:
         help="evaluate this catalog in a throwaway database instead of the main one",
     )
     ev.add_argument("--k", type=int, default=5)
+    ev.add_argument(
+        "--baselines",
+        action="store_true",
+        help="also score dense-only and BM25-only ranking in the same run",
+    )
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(handler=lambda a: asyncio.run(_eval(a)))
 
@@ -126,8 +131,38 @@ def _import(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+async def score_modes(
+    conn: Any, embedder: Any, queries: list[dict[str, Any]], k: int, baselines: bool
+) -> dict[str, Any]:
+    """Search accuracy of the product ranking, and with ``baselines`` of dense-only and
+    BM25-only ranking over the same queries and catalog."""
+    from catalog.evaluation import evaluate
+    from catalog.search import BM25_ONLY, DENSE_ONLY, HYBRID
+
+    modes = {"hybrid": HYBRID}
+    if baselines:
+        modes |= {"dense_only": DENSE_ONLY, "bm25_only": BM25_ONLY}
+    return {
+        mode: await evaluate(conn, embedder, queries, k=k, weights=weights)
+        for mode, weights in modes.items()
+    }
+
+
+async def eval_loaded(
+    db: Any, settings: Any, queries: list[dict[str, Any]], k: int = 5, baselines: bool = False
+) -> dict[str, Any]:
+    """``catalog eval`` on the main database: as ``serve`` does, a data dir whose catalog was
+    never loaded gets the bundled one first (instead of scoring an empty table)."""
+    from catalog.loader import ensure_catalog_loaded
+
+    if await ensure_catalog_loaded(db, settings) is not None:
+        print("loaded the bundled catalog (none was loaded)", file=sys.stderr)
+    async with db.service() as conn:
+        return await score_modes(conn, get_embedder(settings), queries, k, baselines)
+
+
 async def _eval(args: argparse.Namespace) -> int:
-    from catalog.evaluation import evaluate, isolated_database, load_queries
+    from catalog.evaluation import isolated_database, load_queries
 
     queries = load_queries(args.queries)
     settings, db = await _open()
@@ -137,22 +172,23 @@ async def _eval(args: argparse.Namespace) -> int:
             async with isolated_database(db, settings) as scratch:
                 report = await load_catalog(scratch, embedder, args.catalog or [BUNDLED_DIR])
                 async with scratch.service() as conn:
-                    result = await evaluate(conn, embedder, queries, k=args.k)
+                    results = await score_modes(conn, embedder, queries, args.k, args.baselines)
             for error in report.errors:
                 print(f"rejected: {error}", file=sys.stderr)
         else:
-            async with db.service() as conn:
-                result = await evaluate(conn, embedder, queries, k=args.k)
+            results = await eval_loaded(db, settings, queries, args.k, args.baselines)
     finally:
         await db.close()
     if args.json:
-        print(json.dumps({"model": embedder.model_id, **result.as_dict()}, indent=2))
+        out = {mode: r.as_dict() for mode, r in results.items()}
+        print(json.dumps({"model": embedder.model_id, **out.pop("hybrid"), **out}, indent=2))
         return 0
-    for failure in result.failures:
+    for failure in results["hybrid"].failures:
         print(f"MISS {failure['missed']} <- {failure['query']}\n     found {failure['found']}")
-    print(
-        f"model {embedder.model_id}, {result.tasks} tasks, k={result.k}: "
-        f"group recall@{result.k} {result.group_recall:.3f}, "
-        f"task success@{result.k} {result.task_success:.3f}"
-    )
+    for mode, result in results.items():
+        print(
+            f"{mode}: model {embedder.model_id}, {result.tasks} tasks, k={result.k}: "
+            f"group recall@{result.k} {result.group_recall:.3f}, "
+            f"task success@{result.k} {result.task_success:.3f}"
+        )
     return 0

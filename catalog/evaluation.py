@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.embedders import Embedder
-from catalog.search import search_servers
+from catalog.search import HYBRID, Weights, search_servers
 
 
 @dataclass
@@ -58,11 +58,18 @@ def load_queries(path: Path) -> list[dict[str, Any]]:
 
 
 async def evaluate(
-    conn: Any, embedder: Embedder, queries: list[dict[str, Any]], k: int = 5
+    conn: Any,
+    embedder: Embedder,
+    queries: list[dict[str, Any]],
+    k: int = 5,
+    weights: Weights = HYBRID,
 ) -> EvalResult:
+    """Search each query (a follow-up with its earlier messages) and score the top ``k``."""
     result = EvalResult(k=k)
     for item in queries:
-        found = [m.slug for m in await search_servers(conn, embedder, item["query"], limit=k)]
+        text = " ".join([*item.get("before", []), item["query"]])
+        matches = await search_servers(conn, embedder, text, limit=k, weights=weights)
+        found = [m.slug for m in matches]
         missed = [group for group in item["gold_groups"] if not set(group) & set(found)]
         result.tasks += 1
         result.groups += len(item["gold_groups"])

@@ -44,6 +44,11 @@ _GENERIC_NAME_WORDS = frozenset(
 OAUTH_ACCESS_TOKEN = "OAUTH_ACCESS_TOKEN"  # noqa: S105 (a name, not a secret)
 
 
+def generic_name_words() -> frozenset[str]:
+    """Words that appear in many server names and name no particular one ("MCP", "Server")."""
+    return _GENERIC_NAME_WORDS
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -1,49 +1,61 @@
 """Find the MCP servers a request needs: split it into needs, run the hybrid SQL search for
-each, and interleave the per-need rankings so every need gets its best matches up front."""
+each, put the servers a need names first, and keep one ranking per need."""
 
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from catalog.embedders import Embedder
 from catalog.loader import vector_literal
+from catalog.naming import (
+    RARE_TAG_SERVERS,
+    TOPIC_TAG_SERVERS,
+    common_words,
+    name_words,
+    named_systems,
+    strong_words,
+    tokens,
+    topic,
+    topic_query,
+)
+from catalog.needs import split_needs
 
-# host_runtimes: what this host can run (catalog.runtimes); servers needing more are left out
-# of the candidates in SQL. NULL searches everything (``runnable`` then says why not).
+__all__ = ["PreparedSearch", "ServerMatch", "interleave", "run_search", "search_servers"]
+__all__ += ["prepare_search", "rank_needs", "split_needs"]
+
+# $10 host_runtimes: what this host can run (catalog.runtimes); servers needing more are left
+# out of the candidates in SQL. NULL searches everything (``runnable`` then says why not).
 _SEARCH_SQL = """
 select slug, name, description, score, why, credentials, similarity, requires, runnable
-  from public.search_mcp_servers($1, $2::extensions.vector, $3, $4, $5, host_runtimes => $6)
+  from public.search_mcp_servers(
+    $1, $2::extensions.vector, $3, $4, $5, 60, $6, $7, $8, 200, $10, $9)
+"""
+_NAMING_SQL = "select slug, name, tags, tag_servers from public.catalog_naming_candidates($1)"
+# Servers a need names that the ranking did not reach, with their similarity to the need.
+_NAMED_SQL = """
+select m.slug, m.name, m.description, 0.0 as score, 'name' as why, m.credentials,
+       (select 1 - (e.embedding <=> $2::extensions.vector) from public.mcp_server_embeddings e
+         where e.server_id = m.id and e.model = $3) as similarity, m.requires,
+       public.catalog_runnable(m.requires, m.verify_status, coalesce($4, m.requires)) as runnable
+  from public.mcp_servers m
+ where m.slug = any($1) and m.retired_at is null
+   and public.catalog_runnable(m.requires, m.verify_status, $4)
 """
 
-# Words that start a new need: "summarise X and post to Y", "do X, then Y", "X; Y".
-_SPLIT = re.compile(
-    r"\s*(?:[;.!?]+\s+|,\s*(?:and\s+|then\s+)?|\s+and\s+then\s+|\s+then\s+|\s+and\s+|\s+&\s+"
-    r"|\s+(?:plus|also|after that|afterwards)\s+"
-    r"|\s+(?:y|und|et|e|и)\s+"  # "and" in Spanish, German, French, Italian, Russian
-    r"|\s+(?=(?:when|whenever|every time|each time|once|if)\s)"  # a trigger is its own need
-    r"|\s+(?=(?:post|send|notify|save|store|write|add|create|file|open|page)\s))",
-    re.IGNORECASE,
-)
-_STOPWORDS = frozenset(
-    "a an the to in on of for from with by at into our my your their this that these those it its"
-    " me us we i you them all every each any some new".split()
-)
+
+@dataclass(frozen=True)
+class Weights:
+    """How the SQL fuses its rankings. Hybrid is the product; the other two are the baselines
+    the eval reports next to it."""
+
+    text: float = 1.0
+    semantic: float = 1.0
+    name: float = 1.5
+    naming: bool = True  # put the servers a need names first
 
 
-def split_needs(request: str) -> list[str]:
-    """Split a workflow request into the separate needs it names.
-
-    >>> split_needs("Summarise new GitHub issues and post the summary to Slack")
-    ['Summarise new GitHub issues', 'post the summary to Slack']
-    """
-    needs: list[str] = []
-    for part in (p.strip(" ,.;:!?") for p in _SPLIT.split(request.strip())):
-        content = [w for w in re.findall(r"[\w.#+-]+", part.lower()) if w not in _STOPWORDS]
-        if len(content) >= 2 or (content and not needs):
-            needs.append(part)
-        elif content:  # a fragment like "log in" belongs to the need before it
-            needs[-1] = f"{needs[-1]}, {part}"
-    return needs or [request.strip()]
+HYBRID = Weights()
+DENSE_ONLY = Weights(text=0.0, semantic=1.0, name=0.0, naming=False)
+BM25_ONLY = Weights(text=1.0, semantic=0.0, name=0.0, naming=False)
 
 
 @dataclass
@@ -52,7 +64,7 @@ class ServerMatch:
     name: str
     description: str
     score: float
-    why: str  # "vector", "text" or "both"
+    why: str  # "vector", "text", "both", or "name" (named by the request, found by naming only)
     credentials: list[dict[str, Any]] = field(default_factory=list)
     query: str = ""  # the need that found it
     similarity: float | None = None
@@ -60,6 +72,8 @@ class ServerMatch:
     runnable: bool = True  # False: this host lacks ``missing`` (or verify found it broken)
     missing: list[str] = field(default_factory=list)
     why_not: str = ""  # for a person or the model, when not runnable
+    named: str | None = None  # the words of the need that name this server
+    topic: str | None = None  # a rare tag of this server the need mentions ("weather")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -90,29 +104,27 @@ async def prepare_search(
     return PreparedSearch(embedder.model_id, needs, vectors)
 
 
-async def run_search(
-    conn: Any,
-    prepared: PreparedSearch,
-    limit: int = 5,
-    *,
-    candidates: int = 40,
-    host: frozenset[str] | None = None,
-    only_runnable: bool = True,
-) -> list[ServerMatch]:
-    """Run the hybrid SQL search for each prepared need and interleave the rankings.
+def _own_common_words(name: str) -> set[str]:
+    # a tag that is the server's own ordinary-word name ("fetch", "time") is its name, not a
+    # topic: it must be capitalised like any such name
+    words = name_words(name)
+    return set(words) & common_words() if len(words) == 1 else set()
 
-    ``host`` is what this host can run (``catalog.runtimes``): with ``only_runnable`` the
-    servers needing anything else are filtered out before the top ``limit`` are taken;
-    without it every server is ranked and ``runnable``/``missing`` say which cannot run here.
-    """
-    available = sorted(host) if host is not None and only_runnable else None
-    per_need: list[list[ServerMatch]] = []
-    for need, vector in zip(prepared.needs, prepared.vectors, strict=True):
-        rows = await conn.fetch(
-            _SEARCH_SQL, need, vector_literal(vector), prepared.model, limit, candidates, available
-        )
-        per_need.append([_match(r, need, host) for r in rows])
-    return interleave(per_need, limit)
+
+async def _named(conn: Any, need: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(slug → words naming it, slug → topic tag) for this need."""
+    rows = await conn.fetch(_NAMING_SQL, topic_query(need))
+    servers = [(r["slug"], r["name"], list(r["tags"])) for r in rows]
+    counts = {t: n for r in rows for t, n in zip(r["tags"], r["tag_servers"], strict=True)}
+    rare = {t for t, n in counts.items() if n <= RARE_TAG_SERVERS}
+    topic_tags = {t for t, n in counts.items() if n <= TOPIC_TAG_SERVERS}
+    request = tokens(need)
+    topics = {
+        slug: found
+        for slug, name, tags in servers
+        if (found := topic(request, tags, topic_tags - _own_common_words(name)))
+    }
+    return named_systems(need, servers, rare), topics
 
 
 def _match(row: Any, need: str, host: frozenset[str] | None) -> ServerMatch:
@@ -139,6 +151,97 @@ def _match(row: Any, need: str, host: frozenset[str] | None) -> ServerMatch:
     )
 
 
+@dataclass(frozen=True)
+class _Scope:
+    model: str
+    limit: int
+    candidates: int
+    weights: Weights
+    host: frozenset[str] | None
+    available: list[str] | None  # the SQL filter: None searches every server
+
+
+async def _rank_need(conn: Any, need: str, vector: list[float], scope: _Scope) -> list[ServerMatch]:
+    literal, w = vector_literal(vector), scope.weights
+    name_text = " ".join(strong_words(need))
+    rows = await conn.fetch(
+        _SEARCH_SQL,
+        need,
+        literal,
+        scope.model,
+        scope.limit,
+        scope.candidates,
+        w.text,
+        w.semantic,
+        w.name,
+        name_text,
+        scope.available,
+    )
+    ranking = [_match(r, need, scope.host) for r in rows]
+    if not w.naming:
+        return ranking
+    named, topics = await _named(conn, need)
+    for match in ranking:
+        match.named, match.topic = named.get(match.slug), topics.get(match.slug)
+    missing = [slug for slug in named if slug not in {m.slug for m in ranking}]
+    if missing:
+        for r in await conn.fetch(_NAMED_SQL, missing, literal, scope.model, scope.available):
+            match = _match(r, need, scope.host)
+            match.named = named[r["slug"]]
+            ranking.append(match)
+    # a server the need names comes first; the stable sort keeps the fused order otherwise
+    ranking.sort(key=lambda m: m.named is None)
+    return ranking[: max(scope.limit, sum(m.named is not None for m in ranking))]
+
+
+async def rank_needs(
+    conn: Any,
+    prepared: PreparedSearch,
+    limit: int = 5,
+    *,
+    candidates: int = 40,
+    weights: Weights = HYBRID,
+    host: frozenset[str] | None = None,
+    only_runnable: bool = True,
+) -> list[list[ServerMatch]]:
+    """One ranking per prepared need, each complete on its own: a server that is the best match
+    of two needs appears in both (de-duplicating across needs gave the later one its runner-up).
+
+    ``host`` is what this host can run (``catalog.runtimes``): with ``only_runnable`` the
+    servers needing anything else are filtered out before the top ``limit`` are taken;
+    without it every server is ranked and ``runnable``/``missing`` say which cannot run here.
+    """
+    available = sorted(host) if host is not None and only_runnable else None
+    scope = _Scope(prepared.model, limit, candidates, weights, host, available)
+    return [
+        await _rank_need(conn, need, vector, scope)
+        for need, vector in zip(prepared.needs, prepared.vectors, strict=True)
+    ]
+
+
+async def run_search(
+    conn: Any,
+    prepared: PreparedSearch,
+    limit: int = 5,
+    *,
+    candidates: int = 40,
+    weights: Weights = HYBRID,
+    host: frozenset[str] | None = None,
+    only_runnable: bool = True,
+) -> list[ServerMatch]:
+    """Run the hybrid SQL search for each prepared need and interleave the rankings."""
+    rankings = await rank_needs(
+        conn,
+        prepared,
+        limit,
+        candidates=candidates,
+        weights=weights,
+        host=host,
+        only_runnable=only_runnable,
+    )
+    return interleave(rankings, limit)
+
+
 async def search_servers(
     conn: Any,
     embedder: Embedder,
@@ -147,6 +250,7 @@ async def search_servers(
     *,
     split: bool = True,
     candidates: int = 40,
+    weights: Weights = HYBRID,
     host: frozenset[str] | None = None,
 ) -> list[ServerMatch]:
     """Search the catalog for one or several needs; return at most ``limit`` servers.
@@ -157,7 +261,9 @@ async def search_servers(
     ``run_search``; call those two when the connection should not wait on the embedder.
     """
     prepared = await prepare_search(embedder, queries, split=split)
-    return await run_search(conn, prepared, limit, candidates=candidates, host=host)
+    return await run_search(
+        conn, prepared, limit, candidates=candidates, weights=weights, host=host
+    )
 
 
 def interleave(rankings: list[list[ServerMatch]], limit: int) -> list[ServerMatch]:

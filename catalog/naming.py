@@ -1,0 +1,148 @@
+"""Which catalog servers a request names: "post to Slack" names Slack, "a Jira ticket" names
+Atlassian (by its rare tag), "find cheap flights" names nothing.
+
+A server is named when the distinctive words of its name occur together in the request, or, with
+a vendor prefix left out, the rest of its name does ("Cost Explorer" for "AWS Cost Explorer"). A
+name that is an ordinary English word ("Close", "Time", "Find-A-Domain", "Linear") counts only
+when written with a capital inside a sentence, so "close stale pull requests" and "every time"
+name nothing. A tag names a server only when it is rare in the catalog and capitalised ("Jira").
+"""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from catalog.models import generic_name_words
+
+COMMON_WORDS_PATH = Path(__file__).parent / "data" / "common_words.txt"
+_VENDORS = frozenset("aws amazon google microsoft azure cloudflare".split())
+# Words that begin the names of several servers without naming any one of them.
+_UMBRELLAS = _VENDORS | frozenset("python java javascript typescript rust go node.js .net".split())
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Za-z0-9]")
+RARE_TAG_SERVERS = 2  # a tag held by more servers than this is a topic, not a name
+TOPIC_TAG_SERVERS = 3  # a tag held by more servers than this says too little to be a topic
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """The ordinary words that name a server only when capitalised (a file a person edits)."""
+    lines = COMMON_WORDS_PATH.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str  # lower case
+    capital: bool  # written with a capital letter, not as the first word of a sentence
+    upper: bool = False  # written all in capitals ("X", "SMS")
+
+
+def tokens(text: str) -> list[Token]:
+    """The request's words, each marked when it has a capital a sentence start cannot explain."""
+    out: list[Token] = []
+    for match in _WORD.finditer(text):
+        raw = match.group().rstrip(".")
+        before = text[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in ".!?:;\n"
+        inner_capital = raw[1:] != raw[1:].lower()  # "GitHub" at a sentence start still counts
+        capital = any(c.isupper() for c in raw) and (not sentence_start or inner_capital)
+        upper = raw.isupper() and raw.isalpha()
+        out.append(Token(raw.lower(), capital or upper, upper))
+    return out
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """The distinctive words of a server's name, in order ("GitHub Official" → ("github",))."""
+    generic = generic_name_words()
+    words = (w.rstrip(".").lower() for w in _WORD.findall(name.replace("-", " ")))
+    return tuple(dict.fromkeys(w for w in words if w not in generic and w != "a"))
+
+
+def _strong(token: Token) -> bool:
+    return token.capital or token.word not in common_words()
+
+
+def _phrase_at(request: list[Token], words: tuple[str, ...]) -> bool:
+    n = len(words)
+    for i in range(len(request) - n + 1):
+        window = request[i : i + n]
+        if tuple(t.word for t in window) == words and (n > 1 or _strong(window[0])):
+            return True
+    return False
+
+
+def names(request: list[Token], name: str, tags: list[str], rare_tags: set[str]) -> str | None:
+    """The words by which ``request`` names this server, or None when it does not."""
+    words = name_words(name)
+    if words and not (len(words) == 1 and words[0] in _VENDORS) and _phrase_at(request, words):
+        return " ".join(words)
+    if len(words) > 1 and words[0] in _VENDORS and _phrase_at(request, words[1:]):
+        return " ".join(words[1:])
+    # the brand alone: "Pinecone" for "Pinecone Assistant", "YouTube" for "YouTube Transcripts"
+    if len(words) > 1 and words[0] not in _UMBRELLAS and _phrase_at(request, words[:1]):
+        if words[0] not in common_words():
+            return words[0]
+    # a rare tag names the server when capitalised and not an ordinary word ("Jira"), or when
+    # written all in capitals ("X", "SMS")
+    capitalised = {t.word for t in request if t.capital and t.word not in common_words()}
+    capitalised |= {t.word for t in request if t.upper}
+    for tag in tags:
+        if tag in rare_tags and tag in capitalised:
+            return tag
+    return None
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 4 and word.endswith("s") else word
+
+
+def topic(request: list[Token], tags: list[str], topic_tags: set[str]) -> str | None:
+    """A rare tag of the server that the request mentions ("weather", "flights", "email",
+    "smart-home" as "smart home")."""
+    words = [_singular(t.word) for t in request]
+    for tag in tags:
+        parts = [_singular(p) for p in tag.split("-") if p]
+        if (
+            tag in topic_tags
+            and parts
+            and any(words[i : i + len(parts)] == parts for i in range(len(words) - len(parts) + 1))
+        ):
+            return tag
+    return None
+
+
+def topic_query(text: str) -> str:
+    """``text`` plus the singular of its plural words, so the SQL lookup finds "movies" tags
+    for "movie" and "movie" tags for "movies"."""
+    extra = {w[:-1] for w in (t.word for t in tokens(text)) if len(w) > 4 and w.endswith("s")}
+    extra |= {w for w in (t.word for t in tokens(text)) if "-" in w}
+    extra |= {f"{t.word}s" for t in tokens(text) if len(t.word) > 3 and t.word.isalpha()}
+    return " ".join([text, *sorted(extra)])
+
+
+def named_systems(
+    request: str, servers: list[tuple[str, str, list[str]]], rare_tags: set[str]
+) -> dict[str, str]:
+    """slug → the words that name it, for the servers (slug, name, tags) that ``request`` names.
+
+    A server whose naming words are part of a longer match is dropped: "GitHub Chat" names
+    github-chat, not every server called GitHub.
+    """
+    request_tokens = tokens(request)
+    found = {
+        slug: words
+        for slug, name, tags in servers
+        if (words := names(request_tokens, name, tags, rare_tags)) is not None
+    }
+    return {
+        slug: words
+        for slug, words in found.items()
+        if not any(other != words and f" {words} " in f" {other} " for other in found.values())
+    }
+
+
+def strong_words(text: str) -> list[str]:
+    """The words of ``text`` that may name a server on their own (for the SQL brand bonus):
+    ordinary words count only when capitalised, so "find", "next", "run", "close" do not."""
+    return list(dict.fromkeys(t.word for t in tokens(text) if _strong(t)))

@@ -1,0 +1,85 @@
+"""Turn a workflow request into the needs to search for: drop schedule and time phrases, split
+into clauses, fold fragments into the clause before, and cap how many needs one request makes.
+
+Schedule phrases ("every Monday at 9am", "born on March 3, 2015 at 6:00 am") say *when* a
+workflow runs, not which system it needs; searched as needs they found monday.com and the time
+server. This is a minimal filter for that purpose only, not a schedule parser.
+"""
+
+import re
+
+# Each alternative is one kind of time phrase; they are removed before splitting.
+_DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekday|weekend"
+_MONTH = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_UNIT = (
+    r"minutes?|hours?|days?|nights?|mornings?|evenings?|afternoons?|weeks?|months?|quarters?"
+    r"|years?"
+)
+_CLOCK = r"(?:\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?|noon|midnight)"
+_AT = rf"(?:\s+(?:at|by|around)\s+{_CLOCK})?"
+_TIME_PHRASES = re.compile(
+    r"\b(?:"
+    rf"(?:every|each|once\s+(?:a|an|per))\s+(?:other\s+|\d+\s+)?(?:{_DAY}s?|{_UNIT}){_AT}"
+    rf"(?:\s+(?:on|in)\s+(?:the\s+)?(?:{_DAY}s?|morning|evening|afternoon|night))?"
+    rf"|(?:on|every|each)\s+(?:the\s+)?(?:first|last|\d{{1,2}}(?:st|nd|rd|th)?)\s+"
+    rf"(?:(?:week)?day|{_DAY})\s+of\s+(?:each|every|the)\s+(?:month|week|quarter|year)"
+    rf"|(?:at|by)\s+the\s+(?:end|start|beginning)\s+of\s+(?:each|every|the|this|next)\s+(?:{_UNIT})"
+    r"|(?:once|twice|three\s+times)\s+(?:a|an|per)\s+(?:day|week|month|hour)"
+    rf"|(?:on\s+)?(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?{_AT}"
+    rf"|(?:on\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})(?:,?\s+\d{{4}})?{_AT}"
+    rf"|(?:today|tonight|tomorrow|yesterday)(?:\s+(?:morning|evening|night|afternoon))?{_AT}"
+    rf"|(?:next|this|last)\s+(?:{_DAY}|{_UNIT}){_AT}"
+    rf"|on\s+(?:{_DAY})s?{_AT}|in\s+the\s+(?:morning|evening|afternoon)"
+    r"|(?:daily|weekly|monthly|hourly|nightly|yearly)"
+    rf"|(?:at|by|around)\s+{_CLOCK}(?=\W|$)"
+    rf"|(?:on\s+)?(?:her|his|my|their|your)\s+birthday"
+    r")\b",
+    re.IGNORECASE,
+)
+# Words that start a new need: "summarise X and post to Y", "do X, then Y", "X; Y".
+_SPLIT = re.compile(
+    r"\s*(?:[;.!?]+\s+|,\s*(?:and\s+|then\s+)?|\s+and\s+then\s+|\s+then\s+|\s+and\s+|\s+&\s+"
+    r"|\s+(?:plus|also|after that|afterwards)\s+"
+    r"|\s+(?:y|und|et|e|и)\s+"  # "and" in Spanish, German, French, Italian, Russian
+    r"|\s+(?=(?:when|whenever|every time|each time|once|if)\s)"  # a trigger is its own need
+    r"|\s+(?=(?:post|send|notify|save|store|write|add|create)\s))",
+    re.IGNORECASE,
+)
+_STOPWORDS = frozenset(
+    "a an the to in on of for from with by at into our my your their this that these those it its"
+    " me us we i you them all every each any some new when whenever time once if".split()
+)
+MAX_NEEDS = 8  # search_mcp_servers takes at most this many queries
+
+
+def strip_time_phrases(text: str) -> str:
+    """``text`` without schedule and date phrases ("Every Monday at 9am, export…" → "export…")."""
+    stripped = _TIME_PHRASES.sub(" ", text)
+    stripped = re.sub(r"\s+([,;.!?])", r"\1", stripped)
+    stripped = re.sub(r"^[\s,;:.]+|(?<=[,;])[\s,;]+(?=[,;])", "", stripped)
+    return re.sub(r"\s{2,}", " ", stripped).strip(" ,;")
+
+
+def _content(part: str) -> list[str]:
+    return [w for w in re.findall(r"[\w.#+-]+", part.lower()) if w not in _STOPWORDS]
+
+
+def split_needs(request: str, *, max_needs: int = MAX_NEEDS) -> list[str]:
+    """Split a workflow request into the separate needs it names (at most ``max_needs``).
+
+    >>> split_needs("Summarise new GitHub issues and post the summary to Slack")
+    ['Summarise new GitHub issues', 'post the summary to Slack']
+    """
+    needs: list[str] = []
+    for part in (p.strip(" ,.;:!?") for p in _SPLIT.split(strip_time_phrases(request))):
+        content = _content(part)
+        if len(content) >= 2 or (content and not needs):
+            needs.append(part)
+        elif content:  # a fragment like "log in" belongs to the need before it
+            needs[-1] = f"{needs[-1]}, {part}"
+    if len(needs) > max_needs:  # fold the tail into the last allowed need, losing no words
+        needs = [*needs[: max_needs - 1], ", ".join(needs[max_needs - 1 :])]
+    return needs or ([request.strip()] if request.strip() else [])
