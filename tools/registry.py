@@ -217,8 +217,10 @@ class ToolRegistry:
             )
             return ToolResult(message, True, f"{name} failed")
         text = mask(_to_text(value))  # a tool result never carries a secret to the model
-        if len(text) > _MAX_RESULT_CHARS:
-            text = text[:_MAX_RESULT_CHARS] + "... (truncated)"
+        if len(text) > _MAX_RESULT_CHARS:  # cut inside valid JSON: a reader may parse it
+            note = "The result was too long and was cut; ask for less (fewer queries or items)."
+            partial = text[:_MAX_RESULT_CHARS]
+            text = json.dumps({"truncated": True, "note": note, "partial": partial})
         return ToolResult(text, False, mask(_summary(value, text)))
 
 

@@ -2,33 +2,72 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from pydantic import Field
 
 from catalog.embedders import get_embedder
 from catalog.runtimes import host_runtimes
-from catalog.search import prepare_search, run_search
+from catalog.search import prepare_search, rank_needs
+from credentials import service
 from tools.registry import ToolContext, ToolError
 
+_FACTS_SQL = "select slug, entry from public.mcp_servers where slug = any($1)"
+MAX_RESULT_CHARS = 16_000  # below the registry's cut, so the model always gets whole JSON
+_MAIN_TOOLS = 8
 
-def _server_view(match: Any) -> dict[str, Any]:
+
+def _auth_kind(entry: dict[str, Any]) -> str:
+    if entry.get("auth") == "oauth":
+        return "oauth"
+    if any(c.get("required", True) and c.get("secret", True) for c in entry.get("credentials", [])):
+        return "token"
+    return "none"
+
+
+def _facts(entry: dict[str, Any], held: bool) -> dict[str, Any]:
+    """What the model weighs when choosing between servers that fit (all from the catalog;
+    ``verified``: ``dynamic-mcp catalog verify`` started it and listed its tools)."""
+    verification = entry.get("verification") or {}
+    text = f"{entry.get('name', '')} {entry.get('slug', '')} {entry.get('description', '')}"
     return {
-        "slug": match.slug,
-        "name": match.name,
-        "description": match.description,
-        "score": round(float(match.score), 4),
-        "why": match.why,
-        "similarity": None if match.similarity is None else round(float(match.similarity), 4),
-        "credentials": [
-            c.get("name") if isinstance(c, dict) else str(c) for c in match.credentials
-        ],
-        "runnable": match.runnable,
+        "verified": verification.get("status") == "started",
+        "auth": _auth_kind(entry),
+        "archived": bool(entry.get("archived")),
+        "official": "official" in text.lower(),
+        "credentials_held": held,
+        "tools": [t["name"] for t in entry.get("tools", [])[:_MAIN_TOOLS]],
     }
 
 
 def _left_out(match: Any) -> dict[str, Any]:
     return {"slug": match.slug, "name": match.name, "why_not": match.why_not}
+
+
+def _top(ranking: list[Any], limit: int) -> list[Any]:
+    """The first ``limit`` servers, and every server the query names even beyond that."""
+    named = [m for m in ranking if m.named]
+    return named + [m for m in ranking if not m.named][: max(0, limit - len(named))]
+
+
+def _view(match: Any, facts: dict[str, Any], described: bool) -> dict[str, Any]:
+    return {
+        "slug": match.slug,
+        "name": match.name,
+        **({"description": match.description[:240]} if described else {}),
+        "score": round(float(match.score), 4),
+        "why": match.why,
+        "similarity": None if match.similarity is None else round(float(match.similarity), 4),
+        "named": match.named,
+        "topic": match.topic,
+        "credentials": [
+            c.get("name") if isinstance(c, dict) else str(c) for c in match.credentials
+        ],
+        "runnable": match.runnable,
+        "runnable_reason": match.why_not or None,
+        **facts,
+    }
 
 
 async def search_mcp_servers(
@@ -39,19 +78,25 @@ async def search_mcp_servers(
     """Search the MCP server catalog, one query per capability the workflow needs.
 
     Use one short query per external system or capability (for example
-    ["GitHub issues", "post messages to Slack"]), not the whole request as one query. Results
-    come per query, best first, each with the server's slug, what it does, a relevance score and
-    the names of the credentials it needs. Only servers that can run on this host are listed;
-    ``not_runnable_here`` names matches left out because this host lacks what they need (for
-    example Docker). Pick the best server for each capability from the listed results only; if
-    nothing fits, search again with different words, and if only a server that cannot run here
-    fits, tell the user so instead of picking it.
+    ["GitHub issues", "post messages to Slack"]), not the whole request as one query; leave
+    schedule words ("every Monday at 9am") out of the queries. Results come per query, best
+    first. Each server has: slug; what it does; named (the words of your query that name this
+    very service, or null); similarity; runnable (can run on this host; false with
+    runnable_reason when not); verified (started and listed its tools); auth (token, oauth or
+    none); archived; official; credentials_held (the user already stored what it needs); its
+    main tools. Only servers that can run on this host are listed; ``not_runnable_here`` names
+    matches left out because this host lacks what they need (for example Docker): if only such
+    a server fits, tell the user so instead of picking it. Choose one server per capability:
+    a server the query names beats a merely similar one; among servers that fit equally, prefer
+    runnable, then verified, not archived, official, and credentials already held. Choose
+    nothing for a capability no result fits, and nothing at all for a request that needs no
+    external system.
 
     Args:
         queries: One short search phrase per capability (1 to 8 phrases).
         limit: How many servers to return per query (1 to 10).
     """
-    queries = list(dict.fromkeys(q.strip() for q in queries if q.strip()))
+    queries = list(dict.fromkeys(q.strip()[:500] for q in queries if q.strip()))
     if not queries:
         raise ToolError("Give at least one non-empty query, one per capability.")
     # Embed first: a pooled connection is held only for the SQL, never while the model runs.
@@ -59,28 +104,39 @@ async def search_mcp_servers(
     prepared = await prepare_search(embedder, queries, split=False)
     host = host_runtimes(ctx.settings.host_runtimes).available
     async with ctx.db.as_user(ctx.user.claims) as conn:
-        matches = await run_search(conn, prepared, limit * len(queries), host=host)
+        rankings = [_top(r, limit) for r in await rank_needs(conn, prepared, limit, host=host)]
         # the same ranking unfiltered, to name what was left out for this host
-        everything = await run_search(
-            conn, prepared, limit * len(queries), host=host, only_runnable=False
-        )
-    results: list[dict[str, Any]] = []
-    for q in queries:
-        result: dict[str, Any] = {
-            "query": q,
-            "servers": [_server_view(m) for m in matches if m.query == q][:limit],
+        everything = await rank_needs(conn, prepared, limit, host=host, only_runnable=False)
+        slugs = list(dict.fromkeys(m.slug for r in rankings for m in r))
+        entries = {
+            r["slug"]: json.loads(r["entry"]) if isinstance(r["entry"], str) else dict(r["entry"])
+            for r in await conn.fetch(_FACTS_SQL, slugs)
         }
-        left_out = [_left_out(m) for m in everything if m.query == q and not m.runnable]
-        if left_out:
-            result["not_runnable_here"] = left_out[:limit]
-        results.append(result)
-    ui = [{**_server_view(m), "credentials": m.credentials} for m in matches]
-    for server in ui:
-        server.pop("similarity")
+        statuses = await service.credential_status(conn, ctx.user.id, slugs) if slugs else []
+    held = {s.template.slug for s in statuses if s.complete}
+    facts = {slug: _facts(entry, slug in held) for slug, entry in entries.items()}
+    result: dict[str, Any] = {}
+    for described in (True, False):  # drop descriptions before the result grows too long
+        results: list[dict[str, Any]] = []
+        for q, r, every in zip(queries, rankings, everything, strict=True):
+            item = {"query": q, "servers": [_view(m, facts.get(m.slug, {}), described) for m in r]}
+            if left_out := [_left_out(m) for m in every if not m.runnable][:limit]:
+                item["not_runnable_here"] = left_out
+            results.append(item)
+        tops = [
+            f"{str(r['query'])[:80]}: "
+            + (r["servers"][0]["slug"] if r["servers"] else "no server runs here")
+            for r in results
+            if r["servers"] or r.get("not_runnable_here")
+        ]
+        result = {"results": results, "summary": "; ".join(tops) or "no matching servers"}
+        if len(json.dumps(result)) <= MAX_RESULT_CHARS:
+            break
+    seen: set[str] = set()
+    ui = []
+    for match in (m for r in rankings for m in r):
+        if match.slug not in seen:
+            seen.add(match.slug)
+            ui.append({**_view(match, {}, True), "credentials": match.credentials})
     ctx.emit({"type": "servers_found", "servers": ui})
-    tops = [
-        f"{r['query']}: {r['servers'][0]['slug'] if r['servers'] else 'no server runs here'}"
-        for r in results
-        if r["servers"] or r.get("not_runnable_here")
-    ]
-    return {"results": results, "summary": "; ".join(tops) or "no matching servers"}
+    return result
