@@ -1,44 +1,44 @@
 """A deterministic stand-in for Claude, used when no ANTHROPIC_API_KEY is set.
 
 It speaks the same interface as ``AnthropicModelClient`` and answers with ``tool_use`` blocks that
-run through the same loop and tools: search each need in the request → pick the top server per
-need → request credentials → build the config when complete → reply in plain words. It reads
-only the conversation, so it is stateless and its choices are reproducible (the eval baseline).
+run through the same loop and tools: search each need in the request → choose servers
+(``orchestrator.selection``) → request credentials → build the config when complete → reply in
+plain words. It reads only the conversation, so its choices are reproducible (the eval
+baseline); ``orchestrator.conversation`` reads the state out of it: a pasted secret continues a
+pending credentials request, "also add Notion" / "use GitLab instead of GitHub" / "remove Slack"
+edit the selection, "done" and "start" continue.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from typing import Any
 
-from catalog.search import split_needs
+from catalog.needs import split_needs
+from orchestrator import conversation as conv
 from orchestrator.model_client import ModelResponse, OnText
+from orchestrator.selection import choose, matches
 from workflows.schedule import ScheduleError, find_schedule
 
+__all__ = ["OfflinePlanner", "plan", "request_needs", "split_needs"]
+MAX_SERVERS = 10
+
 _CONTINUE = re.compile(
-    r"^\W*(done|ok(ay)?|yes|ready|continue|go( ahead)?|build( it)?|added|saved|i('ve| have) "
-    r"(added|saved|entered|provided)|try again|check( again)?|next"
+    r"^\W*(?:ok(?:ay)?[,.!]?\s+|yes[,.!]?\s+|alright[,.!]?\s+|great[,.!]?\s+)?(?:i\s+)?"
+    r"(done|ok(ay)?|yes|yep|sure|ready|continue|go( ahead)?|build( it)?|added|saved|entered|"
+    r"finished|all set|that'?s it|(i('ve| have) )?(added|saved|entered|provided|put in|filled in)"
+    r"|try again|check( again)?|next|proceed|let'?s go"
     # the page says "<Service> is connected" when an OAuth sign-in completes
     r"|[\w .'-]{1,80}?\b(is|are) (now )?connected)\b",
     re.IGNORECASE,
 )
 _START = re.compile(
-    r"^\W*(please\s+)?(start|run|launch)( it| the agent| my agent)?\W*$", re.IGNORECASE
+    r"^\W*(?:ok(?:ay)?[,.!]?\s+|yes[,.!]?\s+|great[,.!]?\s+)?(?:please\s+|now\s+)?"
+    r"(?:can you\s+|could you\s+)?(start|run|launch|deploy|kick off|fire up|spin up|boot)"
+    r"( it| it up| it off| the agent| my agent| now)*(\s+please)?\W*$",
+    re.IGNORECASE,
 )
-# A server is picked for a need only when the query's meaning matched it (vector similarity),
-# not a lone keyword hit; measured on the dev set with the local MiniLM embedder.
-MIN_SIMILARITY = 0.25
-
-
-def _fits(server: dict[str, Any]) -> bool:
-    similarity = server.get("similarity")
-    return (
-        similarity is None
-        and server.get("why") != "text"
-        or (similarity is not None and similarity >= MIN_SIMILARITY)
-    )
 
 
 def _text(text: str) -> ModelResponse:
@@ -55,54 +55,16 @@ def _call(name: str, arguments: dict[str, Any], say: str) -> ModelResponse:
     return ModelResponse([{"type": "text", "text": say}, block], "tool_use")
 
 
-def _loads(content: Any) -> Any:
-    if isinstance(content, list):  # tool_result content may be a list of text blocks
-        content = "".join(b.get("text", "") for b in content if isinstance(b, dict))
+def request_needs(text: str) -> list[str]:
+    """The needs to search for: the schedule phrase (workflows.schedule) left out, then split."""
     try:
-        return json.loads(content)
-    except (TypeError, ValueError):
-        return content
-
-
-def _last_selection(messages: list[dict[str, Any]]) -> list[str] | None:
-    for message in reversed(messages):
-        for block in reversed(message["content"]):
-            if block.get("type") == "tool_use" and block.get("name") == "request_credentials":
-                return list(block["input"].get("servers", []))
-    return None
-
-
-def _last_agent_id(messages: list[dict[str, Any]]) -> str | None:
-    """The agent built most recently in this conversation, from build_agent_config's result."""
-    for message in reversed(messages):
-        for block in reversed(message["content"]):
-            if block.get("type") == "tool_result" and not block.get("is_error"):
-                result = _loads(block.get("content"))
-                if isinstance(result, dict) and result.get("agent_id") and "files" in result:
-                    return str(result["agent_id"])
-    return None
-
-
-def _first_request(messages: list[dict[str, Any]]) -> str:
-    for message in messages:
-        for block in message["content"]:
-            if message["role"] == "user" and block.get("type") == "text":
-                return str(block["text"])
-    return ""
-
-
-def _agent_name(servers: list[str]) -> str:
-    base = "-".join(re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-") for s in servers[:3])
-    return (f"{base}-agent" if base and base[0].isalpha() else f"agent-{base}")[:60].strip("-")
-
-
-def _without_schedule(text: str) -> str:
-    """The request without its schedule phrase: "every Monday" is not a need (monday.com)."""
-    try:
-        found = find_schedule(text)
+        schedule = find_schedule(text)
     except ScheduleError:
-        return text
-    return text if found is None else text[: found.span[0]] + text[found.span[1] :]
+        schedule = None
+    if schedule is not None:
+        start, end = schedule.span
+        text = f"{text[:start]} {text[end:]}"
+    return split_needs(text)
 
 
 def _workflow_call(agent_id: str, request: str) -> ModelResponse | None:
@@ -119,68 +81,106 @@ def _workflow_call(agent_id: str, request: str) -> ModelResponse | None:
     return _call("set_workflow", arguments, f"Scheduling it: {found.phrase}.")
 
 
-def _missing(result: Any) -> list[str]:
-    statuses = result.get("servers", []) if isinstance(result, dict) else []
+def _agent_name(servers: list[str]) -> str:
+    base = "-".join(re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-") for s in servers[:3])
+    return (f"{base}-agent" if base and base[0].isalpha() else f"agent-{base}")[:60].strip("-")
+
+
+def _search(needs: list[str], say: str) -> ModelResponse:
+    return _call("search_mcp_servers", {"queries": needs, "limit": 5}, say)
+
+
+def _check(servers: list[str], say: str) -> ModelResponse:
+    if not servers:
+        return _text("No servers are left in the selection. Describe what the agent should do.")
+    if len(servers) > MAX_SERVERS:  # request_credentials takes at most this many
+        say += f" (keeping the first {MAX_SERVERS} of {len(servers)}; one agent, ten servers)"
+    return _call("request_credentials", {"servers": servers[:MAX_SERVERS]}, say)
+
+
+def _base(messages: list[dict[str, Any]], edit: conv.Edit) -> list[str]:
+    """The pending selection without the servers the edit removes."""
+    seen = conv.seen_servers(messages)
     return [
-        f"{status.get('server')}: {item['name']}"
-        for status in statuses
-        for item in status.get("items", [])
-        if item.get("required", True)
-        and item.get("status", "provided") == "missing"
-        or item.get("required", True)
-        and item.get("provided") is False
+        slug
+        for slug in conv.last_selection(messages) or []
+        if not (edit.remove and matches(seen.get(slug, {"slug": slug}), set(edit.remove)))
     ]
+
+
+def _save_secret(messages: list[dict[str, Any]], ref: str) -> ModelResponse | None:
+    tried = conv.tried_saves(messages) | conv.saved(messages)
+    for server, name in conv.missing_items(messages):
+        if (server, name) not in tried:
+            return _call(
+                "save_credential",
+                {"server": server, "name": name, "secret_ref": ref},
+                f"Saving the secret you pasted as {name} for {server}.",
+            )
+    return None
+
+
+def _on_user_text(messages: list[dict[str, Any]], text: str) -> ModelResponse:
+    agent_id = conv.last_agent_id(messages)
+    if agent_id and _START.match(text):
+        return _call("create_fast_agent", {"agent_id": agent_id}, "Starting the agent.")
+    selection = conv.last_selection(messages)
+    if selection:
+        refs = conv.secret_refs(text)
+        if refs and (response := _save_secret(messages, refs[0])):
+            return response
+        if _CONTINUE.match(text):
+            return _check(selection, "Let me check your credentials again.")
+        edit = conv.parse_edit(text)
+        if edit is not None:
+            if edit.add:
+                return _search(request_needs(edit.add), f"Searching the catalog for: {edit.add}.")
+            return _check(_base(messages, edit), "Updating the selection.")
+    needs = request_needs(text)
+    if not needs:
+        return _text("Describe the workflow you want to automate, and I will find the tools.")
+    return _search(needs, f"Searching the catalog for: {'; '.join(needs)}.")
+
+
+def _after_save(messages: list[dict[str, Any]], result: Any) -> ModelResponse:
+    missing = result.get("missing", []) if isinstance(result, dict) else []
+    if missing:
+        return _text(f"Saved. Still missing: {', '.join(missing)}.")
+    return _check(conv.last_selection(messages) or [], "Saved; checking the credentials again.")
 
 
 def plan(messages: list[dict[str, Any]]) -> ModelResponse:
     """The next assistant message for this conversation."""
     last = messages[-1]["content"][-1]
     if last.get("type") == "text":
-        agent_id = _last_agent_id(messages)
-        if agent_id and _START.match(last["text"]):
-            return _call("create_fast_agent", {"agent_id": agent_id}, "Starting the agent.")
-        selection = _last_selection(messages)
-        if selection and _CONTINUE.match(last["text"]):
-            return _call(
-                "request_credentials",
-                {"servers": selection},
-                "Let me check your credentials again.",
-            )
-        needs = split_needs(_without_schedule(last["text"]))
-        if not needs:
-            return _text("Describe the workflow you want to automate, and I will find the tools.")
-        return _call(
-            "search_mcp_servers",
-            {"queries": needs, "limit": 3},
-            f"Searching the catalog for: {'; '.join(needs)}.",
-        )
+        return _on_user_text(messages, str(last["text"]))
 
     calls = {b["id"]: b for b in messages[-2]["content"] if b.get("type") == "tool_use"}
     block = next(b for b in messages[-1]["content"] if b.get("type") == "tool_result")
-    call, result = calls.get(block["tool_use_id"], {}), _loads(block.get("content"))
+    call, result = calls.get(block["tool_use_id"], {}), conv.loads(block.get("content"))
     name = call.get("name")
     if block.get("is_error"):
-        tried = ", ".join(call.get("input", {}).get("servers", []))
-        chosen = f" I picked: {tried}." if tried else ""
-        return _text(f"{name} did not work: {result}{chosen}")
+        refs = conv.secret_refs(conv.last_user_text(messages))
+        if name == "save_credential" and refs and (retry := _save_secret(messages, refs[0])):
+            return retry
+        chosen = ", ".join(call.get("input", {}).get("servers", []))
+        picked = f" I picked: {chosen}." if chosen else ""
+        return _text(f"{name} did not work: {result}{picked}")
     if not isinstance(result, dict):  # a cut or non-JSON result: say so, never crash
-        return _text(f"{name} gave a result I cannot read; try a shorter request.")
+        return _text(f"{name} returned something I cannot read; please try again.")
     if name == "search_mcp_servers":
-        picked: list[str] = []
-        for item in result.get("results", []):
-            top = next((s["slug"] for s in item["servers"] if _fits(s)), None)
-            if top and top not in picked:
-                picked.append(top)
-        if not picked:
+        chosen_slugs = choose(result.get("results", []))
+        edit = conv.parse_edit(conv.last_user_text(messages))
+        if edit is not None and conv.last_selection(messages):
+            chosen_slugs = list(dict.fromkeys([*_base(messages, edit), *chosen_slugs]))
+        if not chosen_slugs:
             return _text("I found no server in the catalog for this request. Can you rephrase it?")
-        return _call(
-            "request_credentials",
-            {"servers": picked},
-            f"The best match for each need: {', '.join(picked)}.",
-        )
+        return _check(chosen_slugs, "The best match for each need: " + ", ".join(chosen_slugs))
+    if name == "save_credential":
+        return _after_save(messages, result)
     if name == "request_credentials":
         servers = call["input"]["servers"]
-        missing = _missing(result)
+        missing = [f"{server}: {item}" for server, item in conv.missing_items(messages)]
         if missing:
             return _text(
                 "To continue I need these credentials (enter them in the form, not in "
@@ -191,13 +191,13 @@ def plan(messages: list[dict[str, Any]]) -> ModelResponse:
             {
                 "name": _agent_name(servers),
                 "servers": servers,
-                "instruction": _first_request(messages),
+                "instruction": conv.first_request(messages),
             },
             "All credentials are in place; building the agent configuration.",
         )
     if name == "build_agent_config":
-        agent = result.get("agent_id") if isinstance(result, dict) else None
-        scheduled = _workflow_call(agent, _first_request(messages)) if agent else None
+        agent = result.get("agent_id")
+        scheduled = _workflow_call(str(agent), conv.first_request(messages)) if agent else None
         if scheduled is not None:
             return scheduled
         return _text(

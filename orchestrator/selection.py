@@ -1,0 +1,118 @@
+"""Choose servers from ``search_mcp_servers`` results: per need, the systems it names (one pick
+each, so "Asana and Monday.com" yields two), else the best similar server when it fits well
+enough, else nothing. Among servers that fit alike, prefer what can run here, is verified, not
+archived, official, and whose credentials the user already holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# A need that names no service takes the best similar server only at or above this cosine
+# similarity (local MiniLM embedder). Chosen on the dev split (tests/data/selection_dev.jsonl)
+# by scanning 0.30-0.50 for the best task success at precision >= 0.95.
+MIN_SIMILARITY = 0.35
+TOPIC_SIMILARITY = 0.20  # ... or this, for a server tagged with a topic the need mentions
+CONTEXT_SIMILARITY = 0.50  # the same two floors in a request that names other services
+CONTEXT_TOPIC_SIMILARITY = 0.20
+# A same-brand server with a longer name wins over the exact name when it fits the need this
+# much better ("Transcribe YouTube videos": YouTube Transcripts over YouTube Data).
+FAMILY_MARGIN = 0.10
+# A need that names a service may ask for a second capability ("Tweet our Ghost posts"): the
+# best server it does not name joins only when it fits this well.
+SECOND_SIMILARITY = 1.0
+
+
+def preference(server: dict[str, Any]) -> tuple[bool, bool, bool, bool, bool, float]:
+    """Sort key, best last: runnable here, verified, not archived, official, credentials
+    already held, then similarity to the need."""
+    return (
+        server.get("runnable") is not False,
+        bool(server.get("verified")),
+        not server.get("archived"),
+        bool(server.get("official")),
+        bool(server.get("credentials_held")),
+        float(server.get("similarity") or 0.0),
+    )
+
+
+def _similarity(server: dict[str, Any]) -> float:
+    return float(server.get("similarity") or 0.0)
+
+
+def _pick_named(servers: list[dict[str, Any]]) -> list[str]:
+    by_words: dict[str, list[dict[str, Any]]] = {}
+    for server in servers:
+        if server.get("named"):
+            by_words.setdefault(str(server["named"]), []).append(server)
+    picks = []
+    for words, group in by_words.items():
+        best = max(group, key=preference)
+        family = [
+            s
+            for s in servers
+            if not s.get("named") and words in s.get("name", "").lower() and s is not best
+        ]
+        better = [s for s in family if _similarity(s) >= _similarity(best) + FAMILY_MARGIN]
+        if better and best.get("runnable") is not False:
+            best = max(better, key=_similarity)
+        picks.append(str(best["slug"]))
+    return picks
+
+
+def _pick_similar(servers: list[dict[str, Any]], floor: float, topic_floor: float) -> list[str]:
+    """The best server for a need that names none: one tagged with a topic the need mentions
+    ("weather") that fits at least ``topic_floor``, else the most similar above ``floor``."""
+    topical = [s for s in servers if s.get("topic") and _similarity(s) >= topic_floor]
+    fitting = topical or [s for s in servers if _similarity(s) >= floor and s.get("why") != "text"]
+    if not fitting:
+        return []
+    top = fitting[0] if not topical else max(topical, key=_similarity)
+    # near-ties (within 0.02) are decided by the preferences, not by embedding noise
+    tied = [s for s in fitting if _similarity(s) >= _similarity(top) - 0.02]
+    return [str(max(tied, key=preference)["slug"])]
+
+
+def _second(servers: list[dict[str, Any]], named: list[str]) -> list[str]:
+    """A topic server beside the named ones ("Tweet our Ghost posts" → X as well)."""
+    names = [str(s.get("named")) for s in servers if s.get("named")]
+    others = [
+        s
+        for s in servers
+        if not s.get("named")
+        and s.get("topic")
+        and s["slug"] not in named
+        and not any(w in s.get("name", "").lower() for w in names)
+        and _similarity(s) >= SECOND_SIMILARITY
+    ]
+    return [str(max(others, key=_similarity)["slug"])] if others else []
+
+
+def choose(results: list[dict[str, Any]]) -> list[str]:
+    """The servers to use, in need order, without repeats (``results`` as the tool returns)."""
+    items = [
+        [s for s in item.get("servers", []) if isinstance(s, dict) and s.get("slug")]
+        for item in (results if isinstance(results, list) else [])
+        if isinstance(item, dict)
+    ]
+    # once the request names its systems, its other clauses are mostly steps done with them
+    # ("fetch their recent logs"): they add a server only on stronger evidence
+    any_named = any(s.get("named") for servers in items for s in servers)
+    floor = CONTEXT_SIMILARITY if any_named else MIN_SIMILARITY
+    topic_floor = CONTEXT_TOPIC_SIMILARITY if any_named else TOPIC_SIMILARITY
+    picked: list[str] = []
+    for servers in items:
+        named = _pick_named(servers)
+        chosen = [*named, *_second(servers, named)] if named else []
+        for slug in chosen or _pick_similar(servers, floor, topic_floor):
+            if slug not in picked:
+                picked.append(slug)
+    return picked
+
+
+def matches(server: dict[str, Any], words: set[str]) -> bool:
+    """Whether a server (as search results show it) is the one these words name:
+    "GitHub" → github-official, "Jira" → atlassian (named by that word earlier)."""
+    own = {str(server.get("named") or "")} | set(str(server.get("named") or "").split())
+    own |= set(str(server.get("name", "")).lower().split()) | set(str(server["slug"]).split("-"))
+    return bool(own & words)
