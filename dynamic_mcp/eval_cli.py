@@ -8,6 +8,11 @@ alternatives for one need). A turn *selects* the servers it passes to ``request_
 - recall: gold groups covered by a selected server / all gold groups;
 - task success: queries where every group is covered and nothing wrong is selected.
 
+A line may carry ``"before": [message, ...]``: those are sent first in the same session (a
+follow-up such as "use GitLab instead of GitHub" is scored on the selection it ends with). A
+tool call the tools refused (``is_error``: invalid arguments, unknown server) counts as an
+error, and so does any exception while one request runs; the run goes on to the next request.
+
 It uses the offline planner, or Claude when ANTHROPIC_API_KEY is set, so a person measures the
 effect of a prompt change by editing ``prompts/`` and running this again.
 """
@@ -38,7 +43,12 @@ class Score:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def add(
-        self, query: str, gold: list[list[str]], selected: list[str], error: str | None = None
+        self,
+        query: str,
+        gold: list[list[str]],
+        selected: list[str],
+        error: str | None = None,
+        style: str | None = None,
     ) -> None:
         allowed = {slug for group in gold for slug in group}
         covered = [g for g in gold if set(g) & set(selected)]
@@ -58,6 +68,7 @@ class Score:
                 "wrong": wrong,
                 "missed": [g for g in gold if g not in covered],
                 "success": success,
+                **({"style": style} if style else {}),
                 **({"error": error} if error else {}),
             }
         )
@@ -69,7 +80,15 @@ class Score:
             "recall": round(self.covered / self.groups, 4) if self.groups else 0.0,
             "task_success": round(self.succeeded / self.tasks, 4) if self.tasks else 0.0,
             "errors": self.errors,
+            "by_style": self.by_style(),
         }
+
+    def by_style(self) -> dict[str, float]:
+        """Task success per request style (short, long, schedule, out_of_scope, ...)."""
+        styles: dict[str, list[bool]] = {}
+        for row in self.rows:
+            styles.setdefault(row.get("style", "-"), []).append(row["success"])
+        return {s: round(sum(v) / len(v), 4) for s, v in sorted(styles.items())}
 
 
 def selected_servers(tool_calls: list[dict[str, Any]]) -> list[str]:
@@ -79,6 +98,29 @@ def selected_servers(tool_calls: list[dict[str, Any]]) -> list[str]:
             if call["name"] == name and isinstance(call["input"].get("servers"), list):
                 return list(dict.fromkeys(call["input"]["servers"]))
     return []
+
+
+def refused_calls(tool_calls: list[dict[str, Any]]) -> str | None:
+    """The tool calls of a turn the tools refused, as one error text (None when all ran)."""
+    refused = [f"{c['name']}: {c.get('summary', '')}" for c in tool_calls if c.get("is_error")]
+    return "; ".join(refused) or None
+
+
+async def run_item(
+    runtime: Any, db: Any, user: Any, item: dict[str, Any]
+) -> tuple[list[str], str | None]:
+    """One request (after its ``before`` messages) in a fresh session: (selected, error)."""
+    from chat.service import open_turn, run_chat_turn
+
+    session_id = None
+    selected: list[str] = []
+    for message in [*item.get("before", []), item["query"]]:
+        session_id = await open_turn(db, user, session_id, message)
+        result = await run_chat_turn(runtime, db, user, session_id)
+        if error := refused_calls(result["tool_calls"]):
+            return selected, error
+        selected = selected_servers(result["tool_calls"]) or selected
+    return selected, None
 
 
 def load_queries(path: Path) -> list[dict[str, Any]]:
@@ -102,8 +144,7 @@ def eval_user() -> User:
 
 async def run_eval(db: Any, settings: Settings, queries: list[dict[str, Any]]) -> Score:
     """One fresh session per query, each a full chat turn through the loop and the tools."""
-    from chat.service import ChatRuntime, open_turn, run_chat_turn
-    from core.errors import AppError
+    from chat.service import ChatRuntime
 
     runtime = ChatRuntime.create(settings)
     user = eval_user()
@@ -118,12 +159,11 @@ async def run_eval(db: Any, settings: Settings, queries: list[dict[str, Any]]) -
     try:
         for item in queries:
             try:
-                session_id = await open_turn(db, user, None, item["query"])
-                result = await run_chat_turn(runtime, db, user, session_id)
-            except AppError as error:
-                score.add(item["query"], item["gold_groups"], [], f"{error.code}: {error.message}")
-                continue
-            score.add(item["query"], item["gold_groups"], selected_servers(result["tool_calls"]))
+                selected, error = await run_item(runtime, db, user, item)
+            except Exception as exc:  # one failing request must not end the run
+                code = getattr(exc, "code", type(exc).__name__)
+                selected, error = [], f"{code}: {getattr(exc, 'message', str(exc))[:300]}"
+            score.add(item["query"], item["gold_groups"], selected, error, item.get("style"))
     finally:
         async with db.service() as conn:
             await conn.execute("delete from auth.users where id = $1", uuid.UUID(user.id))

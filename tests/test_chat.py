@@ -289,6 +289,7 @@ def test_eval_scoring() -> None:
         "recall": 0.6,
         "task_success": 0.3333,
         "errors": 1,
+        "by_style": {"-": 0.3333},
     }
     assert score.rows[1]["wrong"] == ["todoist"] and score.rows[1]["missed"] == [["gmail-mcp"]]
     assert selected_servers(

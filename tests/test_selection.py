@@ -1,0 +1,304 @@
+"""Selection without a database: needs, naming, choosing, the conversation state, the eval's
+bookkeeping, and the labelled sets themselves."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog.loader import validate_catalog
+from catalog.naming import named_systems, strong_words
+from catalog.needs import MAX_NEEDS, split_needs
+from dynamic_mcp.eval_cli import refused_calls
+from orchestrator.conversation import parse_edit
+from orchestrator.offline_planner import plan, request_needs
+from orchestrator.selection import choose
+from tools.registry import ToolContext, ToolRegistry
+
+DATA = Path(__file__).parent / "data"
+SERVERS = [(e.slug, e.name, e.tags) for e in validate_catalog()[0]]
+
+
+def _named(text: str) -> set[str]:
+    rare = {t for _, _, tags in SERVERS for t in tags}
+    counts = {t: sum(t in tags for _, _, tags in SERVERS) for t in rare}
+    return set(named_systems(text, SERVERS, {t for t, n in counts.items() if n <= 2}))
+
+
+def test_a_long_request_makes_at_most_eight_needs_and_keeps_every_word() -> None:
+    clauses = [f"step {n} uses system{n} heavily" for n in range(12)]
+    needs = split_needs(", then ".join(clauses))
+    assert len(needs) == MAX_NEEDS
+    assert all(f"system{n}" in " ".join(needs) for n in range(12))
+
+
+@pytest.mark.parametrize(
+    ("request_text", "absent"),
+    [
+        ("Every Monday at 9am, export signups from MongoDB to Google Drive", "monday"),
+        ("Every morning send me the top Hacker News posts by email", "morning"),
+        ("My son was born on August 8, 2008 at 11:00 am; send me a Gmail reminder", "2008"),
+        ("Tomorrow at noon, remind me on Pushover to renew the domain", "noon"),
+        ("At the end of every quarter, pull revenue from Stripe into Excel", "quarter"),
+    ],
+)
+def test_schedule_and_date_phrases_never_become_needs(request_text: str, absent: str) -> None:
+    needs = request_needs(request_text)
+    assert needs and absent not in " ".join(needs).lower()
+    assert all(len(n.split()) >= 2 for n in needs)  # no leftover fragment like "2015 at"
+
+
+def test_common_words_do_not_fire_the_brand_bonus() -> None:
+    words = strong_words("Find cheap flights to Rome next week, then run it and close it")
+    assert "rome" in words and not {"find", "next", "run", "close", "flights"} & set(words)
+    assert "time" not in strong_words("Every time a payment fails")
+    assert "slack" in strong_words("post it to Slack")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "named", "not_named"),
+    [
+        ("Close stale GitHub pull requests", {"github-official"}, {"close"}),
+        ("Export our leads from Close into HubSpot", {"close", "hubspot"}, set()),
+        ("Every time a customer cancels in Stripe, tell me", {"stripe"}, {"time"}),
+        ("Find cheap flights to Rome", set(), {"find-a-domain", "next-devtools-mcp"}),
+        ("Sync tasks between Asana and Monday.com", {"asana", "monday"}, set()),
+        ("Every Monday list the new issues", set(), {"monday"}),
+        ("Open a Jira ticket for each bug", {"atlassian"}, set()),
+        ("Run the tests in Cloud Run", {"cloud-run-mcp"}, set()),
+        ("run the tests and post the results", set(), {"cloud-run-mcp"}),
+    ],
+)
+def test_which_services_a_request_names(
+    request_text: str, named: set[str], not_named: set[str]
+) -> None:
+    found = _named(request_text)
+    assert named <= found and not (not_named & found), found
+
+
+def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
+    return {"slug": slug, "name": slug, "similarity": similarity, "why": "both", **facts}
+
+
+def test_one_need_naming_two_systems_yields_two() -> None:
+    results = [
+        {
+            "query": "Sync tasks between Asana and Monday.com",
+            "servers": [
+                _server("asana", 0.5, named="asana"),
+                _server("monday", 0.38, named="monday.com"),
+                _server("google-tasks", 0.32),
+            ],
+        }
+    ]
+    assert choose(results) == ["asana", "monday"]
+
+
+def test_among_servers_of_one_name_the_preferences_decide() -> None:
+    github = [
+        _server("mcp-github-pr-issue-analyser", 0.64, named="github"),
+        _server("github-official", 0.59, named="github", official=True),
+        _server("github", 0.53, named="github", runnable=False, runnable_reason="needs docker"),
+    ]
+    assert choose([{"query": "Summarise new GitHub issues", "servers": github}]) == [
+        "github-official"
+    ]
+    verified = [_server("notion-remote", 0.46, named="notion"), _server("notion", 0.41)]
+    verified[1] |= {"named": "notion", "verified": True}
+    assert choose([{"query": "Save to Notion", "servers": verified}]) == ["notion"]
+    unrunnable = [
+        _server("a", 0.6, named="acme", runnable=False),
+        _server("b", 0.5, named="acme"),
+    ]
+    assert choose([{"query": "Acme", "servers": unrunnable}]) == ["b"]
+
+
+def test_a_need_without_a_fitting_server_yields_nothing() -> None:
+    results = [{"query": "Tell me a joke", "servers": [_server("everything", 0.18)]}]
+    assert choose(results) == []
+    topical = [{"query": "Find cheap flights", "servers": [_server("google-flights", 0.32)]}]
+    topical[0]["servers"][0]["topic"] = "flights"  # a low similarity is enough with a topic
+    assert choose(topical) == ["google-flights"]
+
+
+def test_a_later_need_keeps_its_own_best_match() -> None:
+    results = [
+        {"query": "GitHub issues", "servers": [_server("github-official", 0.6, named="github")]},
+        {
+            "query": "GitHub pull requests",
+            "servers": [
+                _server("github-official", 0.6, named="github"),
+                _server("mcp-github-pr-issue-analyser", 0.55),
+            ],
+        },
+    ]
+    assert choose(results) == ["github-official"]  # not the runner-up for the second need
+
+
+@pytest.mark.parametrize(
+    ("text", "remove", "add"),
+    [
+        ("also add Notion", set(), "Notion"),
+        ("please add Todoist too", set(), "Todoist"),
+        ("and also send a copy to Discord please", set(), "send a copy to Discord please"),
+        ("use GitLab instead of GitHub", {"github"}, "GitLab"),
+        ("actually use Linear instead of Jira", {"jira"}, "Linear"),
+        ("swap Gmail for Resend", {"gmail"}, "Resend"),
+        ("replace Slack with Discord", {"slack"}, "Discord"),
+        ("remove Slack", {"slack"}, None),
+        ("drop the email part", {"email"}, None),
+    ],
+)
+def test_edits_of_the_selection(text: str, remove: set[str], add: str | None) -> None:
+    edit = parse_edit(text)
+    assert edit is not None and set(edit.remove) == remove and edit.add == add
+
+
+def test_a_new_request_is_not_an_edit() -> None:
+    assert parse_edit("Summarise new GitHub issues and post them to Slack") is None
+
+
+def _use(name: str, args: dict[str, Any], n: int) -> dict[str, Any]:
+    return {"type": "tool_use", "id": f"t{n}", "name": name, "input": args}
+
+
+def _result(n: int, content: Any, error: bool = False) -> dict[str, Any]:
+    text = content if isinstance(content, str) else json.dumps(content)
+    return {"type": "tool_result", "tool_use_id": f"t{n}", "content": text, "is_error": error}
+
+
+def _user(text: str) -> dict[str, Any]:
+    return {"role": "user", "content": [{"type": "text", "text": text}]}
+
+
+def _pending() -> list[dict[str, Any]]:
+    """GitHub and Slack chosen; GitHub's token missing."""
+    search = {
+        "results": [
+            {"query": "GitHub", "servers": [_server("github-official", 0.6, named="github")]},
+            {"query": "Slack", "servers": [_server("slack", 0.5, named="slack")]},
+        ]
+    }
+    status = {
+        "servers": [
+            {
+                "server": "github-official",
+                "items": [{"name": "GITHUB_PERSONAL_ACCESS_TOKEN", "status": "missing"}],
+            },
+            {"server": "slack", "items": [{"name": "SLACK_BOT_TOKEN", "status": "provided"}]},
+        ]
+    }
+    return [
+        _user("Summarise GitHub issues and post them to Slack"),
+        {"role": "assistant", "content": [_use("search_mcp_servers", {"queries": ["x"]}, 1)]},
+        {"role": "user", "content": [_result(1, search)]},
+        {
+            "role": "assistant",
+            "content": [_use("request_credentials", {"servers": ["github-official", "slack"]}, 2)],
+        },
+        {"role": "user", "content": [_result(2, status)]},
+        {"role": "assistant", "content": [{"type": "text", "text": "I need a token."}]},
+    ]
+
+
+def _next_call(messages: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    block = plan(messages).content[-1]
+    assert block["type"] == "tool_use", block
+    return block["name"], block["input"]
+
+
+def test_a_pasted_secret_continues_the_pending_collection() -> None:
+    name, args = _next_call([*_pending(), _user("here is my token [secret:1]")])
+    assert name == "save_credential"
+    assert args == {
+        "server": "github-official",
+        "name": "GITHUB_PERSONAL_ACCESS_TOKEN",
+        "secret_ref": "[secret:1]",
+    }
+
+
+@pytest.mark.parametrize(
+    "text", ["done", "I've added it", "ok, saved", "all set", "finished", "yes go ahead"]
+)
+def test_done_in_the_ways_people_say_it(text: str) -> None:
+    name, args = _next_call([*_pending(), _user(text)])
+    assert (name, args) == ("request_credentials", {"servers": ["github-official", "slack"]})
+
+
+def test_remove_and_instead_edit_the_selection() -> None:
+    assert _next_call([*_pending(), _user("remove Slack")]) == (
+        "request_credentials",
+        {"servers": ["github-official"]},
+    )
+    name, args = _next_call([*_pending(), _user("use GitLab instead of GitHub")])
+    assert name == "search_mcp_servers" and args["queries"] == ["GitLab"]
+    found = {"results": [{"query": "GitLab", "servers": [_server("gitlab", 0.5, named="gitlab")]}]}
+    messages = [
+        *_pending(),
+        _user("use GitLab instead of GitHub"),
+        {"role": "assistant", "content": [_use("search_mcp_servers", args, 3)]},
+        {"role": "user", "content": [_result(3, found)]},
+    ]
+    assert _next_call(messages) == ("request_credentials", {"servers": ["slack", "gitlab"]})
+
+
+@pytest.mark.parametrize("text", ["start", "please start it", "run it now", "launch the agent"])
+def test_start_in_the_ways_people_say_it(text: str) -> None:
+    built = [
+        *_pending(),
+        {"role": "assistant", "content": [_use("build_agent_config", {"servers": ["x"]}, 9)]},
+        {"role": "user", "content": [_result(9, {"agent_id": "a1", "files": {}})]},
+        {"role": "assistant", "content": [{"type": "text", "text": "Ready."}]},
+        _user(text),
+    ]
+    assert _next_call(built) == ("create_fast_agent", {"agent_id": "a1"})
+
+
+def test_a_cut_tool_result_never_crashes_the_planner() -> None:
+    messages = [
+        _user("GitHub issues"),
+        {"role": "assistant", "content": [_use("search_mcp_servers", {"queries": ["x"]}, 1)]},
+        {"role": "user", "content": [_result(1, '{"results": [{"query": "x", "serv')]},
+    ]
+    reply = plan(messages)
+    assert reply.stop_reason == "end_turn" and "cannot read" in reply.content[0]["text"]
+
+
+async def test_an_oversized_tool_result_is_cut_into_valid_json() -> None:
+    async def huge(ctx: ToolContext) -> dict[str, Any]:
+        """Returns far too much."""
+        return {"blob": "x" * 100_000}
+
+    registry = ToolRegistry([huge])
+    ctx = ToolContext(user=None, session_id="s", db=None, settings=None)
+    result = await registry.run(ctx, "huge", {})
+    parsed = json.loads(result.content)
+    assert parsed["truncated"] is True and len(result.content) < 25_000
+
+
+def test_the_eval_counts_a_refused_tool_call_as_an_error() -> None:
+    calls = [
+        {"name": "search_mcp_servers", "input": {}, "is_error": True, "summary": "invalid"},
+        {"name": "request_credentials", "input": {"servers": ["a"]}, "is_error": False},
+    ]
+    assert refused_calls(calls) == "search_mcp_servers: invalid"
+    assert refused_calls(calls[1:]) is None
+
+
+def _rows(name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
+
+
+def test_the_labelled_sets() -> None:
+    dev, test = _rows("selection_dev.jsonl"), _rows("selection_test.jsonl")
+    assert len(dev) + len(test) >= 150
+    assert not {r["query"] for r in dev} & {r["query"] for r in test}
+    slugs = {slug for slug, _, _ in SERVERS}
+    styles = {"short", "long", "two_in_clause", "schedule", "vague", "follow_up"}
+    styles |= {"non_english", "out_of_scope"}
+    for rows in (dev, test):
+        assert {r["style"] for r in rows} == styles
+        for row in rows:
+            assert all(set(group) <= slugs for group in row["gold_groups"]), row
+            assert (row["style"] == "out_of_scope") == (row["gold_groups"] == [])

@@ -1,0 +1,161 @@
+"""Selection against the real catalog in the test Postgres: ranking fixes, the search tool's
+result, full offline chat turns (long requests, pasted tokens) and both eval commands."""
+
+import base64
+import json
+import uuid
+from pathlib import Path
+
+from catalog.cli import eval_loaded
+from catalog.embedders import get_embedder
+from catalog.evaluation import isolated_database
+from catalog.search import prepare_search, rank_needs, search_servers
+from credentials import service
+from dynamic_mcp.eval_cli import run_eval
+from tools.registry import ToolContext
+from tools.search import MAX_RESULT_CHARS, search_mcp_servers
+
+GITHUB_TOKEN = "ghp_" + "Qw3Er5Ty7Ui9" * 3
+
+
+async def test_common_words_no_longer_win_by_name(database, settings) -> None:
+    embedder = get_embedder(settings)
+    async with database.service() as conn:
+        flights = await search_servers(conn, embedder, "Find cheap flights to Rome", 3)
+        closing = await search_servers(conn, embedder, "Close stale GitHub pull requests", 3)
+    assert flights[0].slug in {"google-flights", "kiwi"}
+    assert "find-a-domain" not in [m.slug for m in flights]
+    assert "close" not in [m.slug for m in closing]
+
+
+async def test_retired_vectors_never_take_candidate_places(database, settings) -> None:
+    embedder = get_embedder(settings)
+    prepared = await prepare_search(embedder, "Kubernetes pods and deployments", split=False)
+    async with database.service() as conn:
+        before = (await rank_needs(conn, prepared, 10, candidates=10))[0]
+        nearest = [m.slug for m in before if m.why != "text"][:5]
+        try:
+            await conn.execute(
+                "update mcp_servers set retired_at = now() where slug = any($1)", nearest
+            )
+            after = (await rank_needs(conn, prepared, 10, candidates=5))[0]
+        finally:
+            await conn.execute(
+                "update mcp_servers set retired_at = null where slug = any($1)", nearest
+            )
+    # the five nearest are retired: five other live servers still come from the vectors
+    assert not {m.slug for m in after} & set(nearest)
+    assert len([m for m in after if m.why in ("vector", "both")]) == 5
+
+
+async def test_each_need_keeps_its_own_best_match(database, settings) -> None:
+    embedder = get_embedder(settings)
+    prepared = await prepare_search(
+        embedder, ["GitHub issues", "GitHub pull requests"], split=False
+    )
+    async with database.service() as conn:
+        first, second = await rank_needs(conn, prepared, 3)
+    assert first[0].named == second[0].named == "github"
+
+
+async def test_the_search_result_tells_the_model_how_to_choose(database, settings, make_user):
+    user = await make_user()
+    ctx = ToolContext(
+        user=user,
+        session_id=str(uuid.uuid4()),
+        db=database,
+        settings=settings,
+        embedder=get_embedder(settings),
+    )
+    blob = base64.b64encode(bytes(range(256)) * 40).decode()  # a pasted file, 13 kB of base64
+    result = await search_mcp_servers(
+        ctx, ["Summarise GitHub issues", f"decode this attachment {blob}", "Slack"], 10
+    )
+    assert len(json.dumps(result)) <= MAX_RESULT_CHARS
+    github = next(s for s in result["results"][0]["servers"] if s["slug"] == "github-official")
+    for key in ("runnable", "verified", "auth", "archived", "official", "credentials_held"):
+        assert key in github
+    assert github["named"] == "github" and github["auth"] == "token"
+    assert github["official"] is True and github["credentials_held"] is False
+    assert "create_branch" in github["tools"] or github["tools"]
+
+
+async def test_a_twelve_step_request_selects_without_errors(client, make_user) -> None:
+    user = await make_user()
+    steps = [
+        "read new GitHub issues",
+        "post a summary to Slack",
+        "add a page in Notion",
+        "create a Linear ticket",
+        "email the team through Gmail",
+        "check errors in Sentry",
+        "query our Postgres database",
+        "store files in Amazon S3",
+        "draw a chart with QuickChart",
+        "send an SMS with Telnyx",
+        "update the HubSpot contact",
+        "log the run in Airtable",
+    ]
+    reply = await client.post(
+        "/api/chat", json={"message": ", then ".join(steps)}, headers=user.headers
+    )
+    assert reply.status_code == 200, reply.text
+    calls = reply.json()["tool_calls"]
+    assert not [c for c in calls if c["is_error"]]
+    search = next(c for c in calls if c["name"] == "search_mcp_servers")
+    assert len(search["input"]["queries"]) == 8
+    chosen = next(c for c in calls if c["name"] == "request_credentials")["input"]["servers"]
+    assert len(chosen) == 10 and {"github-official", "slack"} <= set(chosen)
+
+
+async def test_a_pasted_token_is_saved_for_the_pending_server(client, database, make_user):
+    user = await make_user()
+    first = await client.post(
+        "/api/chat",
+        json={"message": "I want an agent that triages GitHub issues"},
+        headers=user.headers,
+    )
+    body = first.json()
+    chosen = next(c for c in body["tool_calls"] if c["name"] == "request_credentials")
+    assert chosen["input"]["servers"] == ["github-official"]
+    second = await client.post(
+        "/api/chat",
+        json={"session_id": body["session_id"], "message": f"here is my token {GITHUB_TOKEN}"},
+        headers=user.headers,
+    )
+    names = [c["name"] for c in second.json()["tool_calls"]]
+    assert names[0] == "save_credential" and "search_mcp_servers" not in names
+    async with database.as_user(user.claims) as conn:
+        stored = await service.load_user_secrets(conn, user.id, ["github-official"])
+    assert stored == {"github-official": {"GITHUB_PERSONAL_ACCESS_TOKEN": GITHUB_TOKEN}}
+
+
+async def test_the_eval_scores_follow_ups_and_survives_a_failing_request(database, settings):
+    score = await run_eval(
+        database,
+        settings,
+        [
+            {"query": "nul \x00 byte", "gold_groups": [["slack"]]},  # Postgres refuses NUL
+            {
+                "query": "use GitLab instead of GitHub",
+                "before": ["Summarise new GitHub issues and post them to Slack"],
+                "gold_groups": [["gitlab"], ["slack"]],
+                "style": "follow_up",
+            },
+            {"query": "Tell me a joke about penguins", "gold_groups": [], "style": "vague"},
+        ],
+    )
+    first, follow_up, joke = score.rows
+    assert "error" in first and score.errors == 1
+    assert follow_up["success"] and sorted(follow_up["selected"]) == ["gitlab", "slack"]
+    assert joke["success"] and joke["selected"] == []
+
+
+async def test_catalog_eval_on_a_never_loaded_database_loads_the_bundled_catalog(
+    database, settings, tmp_path: Path
+) -> None:
+    queries = [{"query": "Post messages to Slack", "gold_groups": [["slack"]]}]
+    async with isolated_database(database, settings) as fresh:
+        results = await eval_loaded(fresh, settings, queries, baselines=True)
+    assert results["hybrid"].group_recall == 1.0
+    assert set(results) == {"hybrid", "dense_only", "bm25_only"}
