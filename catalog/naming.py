@@ -38,13 +38,27 @@ class Token:
     upper: bool = False  # written all in capitals ("X", "SMS")
 
 
+def uncapitalise_sentence_starts(text: str) -> str:
+    """``text`` with each sentence's first word lower-cased when it is an ordinary word, so
+    "Close stale pull requests" does not name Close once the sentence is split into needs."""
+
+    def lower(match: re.Match[str]) -> str:
+        word = match.group(2)
+        plain = word[1:] == word[1:].lower() and word.lower() in common_words()
+        return match.group(1) + (word.lower() if plain else word)
+
+    return re.sub(r"(^\W*|[.!?:;\n]\s*)([A-Za-z][\w.]*)", lower, text)
+
+
 def tokens(text: str) -> list[Token]:
     """The request's words, each marked when it has a capital a sentence start cannot explain."""
     out: list[Token] = []
     for match in _WORD.finditer(text):
         raw = match.group().rstrip(".")
         before = text[: match.start()].rstrip()
-        sentence_start = not before or before[-1] in ".!?:;\n"
+        # the text's own first word counts: a search query ("Linear create ticket") starts with
+        # its brand; split_needs lower-cases a request's sentence-initial ordinary words
+        sentence_start = bool(before) and before[-1] in ".!?:;\n"
         inner_capital = raw[1:] != raw[1:].lower()  # "GitHub" at a sentence start still counts
         capital = any(c.isupper() for c in raw) and (not sentence_start or inner_capital)
         upper = raw.isupper() and raw.isalpha()

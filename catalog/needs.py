@@ -8,6 +8,8 @@ server. This is a minimal filter for that purpose only, not a schedule parser.
 
 import re
 
+from catalog.naming import uncapitalise_sentence_starts
+
 # Each alternative is one kind of time phrase; they are removed before splitting.
 _DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekday|weekend"
 _MONTH = (
@@ -74,7 +76,8 @@ def split_needs(request: str, *, max_needs: int = MAX_NEEDS) -> list[str]:
     ['Summarise new GitHub issues', 'post the summary to Slack']
     """
     needs: list[str] = []
-    for part in (p.strip(" ,.;:!?") for p in _SPLIT.split(strip_time_phrases(request))):
+    text = uncapitalise_sentence_starts(strip_time_phrases(request))
+    for part in (p.strip(" ,.;:!?") for p in _SPLIT.split(text)):
         content = _content(part)
         if len(content) >= 2 or (content and not needs):
             needs.append(part)
