@@ -163,7 +163,7 @@ def test_content_hash_changes_only_with_content() -> None:
         ),
         (
             "Find flights to Berlin, then check the weather there",
-            ["Find flights to Berlin", "check the weather there"],
+            ["find flights to Berlin", "check the weather there"],  # "Find" names nothing
         ),
         (
             "Browse to our staging site, log in and take screenshots",

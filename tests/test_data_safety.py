@@ -182,7 +182,11 @@ async def test_deleting_a_session_keeps_the_users_credentials(
         await client.get(f"/api/sessions/{session_id}/messages", headers=user.headers)
     ).status_code == 404
     credentials = (await client.get("/api/credentials", headers=user.headers)).json()["items"]
-    assert [(c["server"], c["name"]) for c in credentials] == [(SERVER, "RELTEST_TOKEN")]
+    # the token pasted into the chat was saved for the GitHub server the chat had chosen
+    assert sorted((c["server"], c["name"]) for c in credentials) == [
+        ("github-official", "GITHUB_PERSONAL_ACCESS_TOKEN"),
+        (SERVER, "RELTEST_TOKEN"),
+    ]
     assert SECRET not in str(credentials)
     async with database.service() as conn:
         uid, sid = uuid.UUID(user.id), uuid.UUID(session_id)
@@ -196,7 +200,7 @@ async def test_deleting_a_session_keeps_the_users_credentials(
         )
         assert (
             await conn.fetchval("select count(*) from user_credentials where user_id = $1", uid)
-            == 1
+            == 2
         )
         # the agent outlives the chat that built it, detached from it
         assert (
