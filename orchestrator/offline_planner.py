@@ -127,8 +127,11 @@ def _on_user_text(messages: list[dict[str, Any]], text: str) -> ModelResponse:
     selection = conv.last_selection(messages)
     if selection:
         refs = conv.secret_refs(text)
-        if refs and (response := _save_secret(messages, refs[0])):
-            return response
+        if refs:  # a pasted secret continues the credentials step, never starts a new search
+            return _save_secret(messages, refs[0]) or _text(
+                f"None of {', '.join(selection)} is waiting for a secret, so I did not store "
+                "it. Enter credentials in the form; servers that sign in with OAuth need none."
+            )
         if _CONTINUE.match(text):
             return _check(selection, "Let me check your credentials again.")
         edit = conv.parse_edit(text)

@@ -1,8 +1,7 @@
 -- Selection accuracy (issue 15).
 --
--- 1. Retired servers are filtered before the nearest-neighbour candidates are taken: joined
---    after the LIMIT, their vectors took candidate places and results depended on what had
---    been loaded before (measured: dev task success 0.625 -> 0.600 after a reload).
+-- 1. (Retired and unrunnable servers are filtered before the nearest-neighbour candidates are
+--    taken since 060; a test keeps it so.)
 -- 2. The brand bonus reads only the words the caller passes as `name_text` (ordinary words like
 --    "find", "next", "run", "close", "time" are left out by catalog/naming.py), instead of every
 --    word of the request. NULL keeps the old behaviour (all words).
@@ -17,8 +16,9 @@ create index mcp_servers_naming_tsv_idx on public.mcp_servers using gin (naming_
 create index mcp_servers_tags_idx on public.mcp_servers using gin (tags) with (fastupdate = off);
 
 drop function public.search_mcp_servers(
-  text, extensions.vector, text, int, int, int, float, float, float, int);
+  text, extensions.vector, text, int, int, int, float, float, float, int, text[]);
 
+-- As in 060, plus `name_text`: the words that may name a server (NULL: every word).
 create or replace function public.search_mcp_servers(
   query_text text,
   query_embedding extensions.vector,
@@ -30,11 +30,12 @@ create or replace function public.search_mcp_servers(
   semantic_weight float default 1.0,
   name_weight float default 1.5,
   text_candidates int default 200,
+  host_runtimes text[] default null,
   name_text text default null
 )
 returns table (
   slug text, name text, description text, score float, why text, credentials jsonb,
-  semantic_rank int, text_rank int, similarity float
+  semantic_rank int, text_rank int, similarity float, requires text[], runnable boolean
 )
 language plpgsql stable
 set search_path = public, extensions
@@ -52,12 +53,13 @@ begin
     raise exception 'query embedding has % dimensions; at most 2000 are supported', dims;
   end if;
   return query execute format($q$
-    with semantic as (  -- live servers only, before the limit (iterative HNSW scan)
+    with semantic as (  -- the join filters inside the ordered scan (HNSW iterative scan)
       select e.server_id,
              (e.embedding::extensions.vector(%1$s) <=> $2::extensions.vector(%1$s)) as distance
         from public.mcp_server_embeddings e
         join public.mcp_servers m on m.id = e.server_id and m.retired_at is null
        where $2 is not null and e.dimensions = %1$s and e.model = $3
+         and public.catalog_runnable(m.requires, m.verify_status, $13)
        order by e.embedding::extensions.vector(%1$s) <=> $2::extensions.vector(%1$s)
        limit $5
     ),
@@ -66,14 +68,15 @@ begin
              row_number() over (order by s.distance) as rank_ix
         from semantic s
     ),
-    text_hits as (
+    text_hits as (  -- the GIN index finds the matches; the cheap ts_rank keeps the best
       select m.id, m.search_tsv, (m.name_tsv @@ $11) as name_hit
         from public.mcp_servers m
        where m.retired_at is null and (m.search_tsv @@ $10 or m.name_tsv @@ $11)
+         and public.catalog_runnable(m.requires, m.verify_status, $13)
        order by 3 desc, ts_rank(m.search_tsv, $10, 1) desc, m.id
        limit $12
     ),
-    full_text as (
+    full_text as (  -- the cover-density rank orders only those
       select h.id as server_id, h.name_hit,
              row_number() over (order by h.name_hit desc,
                                          ts_rank_cd(h.search_tsv, $10, 1) desc, h.id) as rank_ix
@@ -94,19 +97,21 @@ begin
            case when fused.s_rank is not null and fused.f_rank is not null then 'both'
                 when fused.s_rank is not null then 'vector' else 'text' end,
            m.credentials, fused.s_rank::int, fused.f_rank::int,
-           (1 - fused.distance)::float
+           (1 - fused.distance)::float, m.requires,
+           public.catalog_runnable(m.requires, m.verify_status, coalesce($13, m.requires))
       from fused join public.mcp_servers m on m.id = fused.server_id
-     where fused.score > 0
+     where fused.score > 0  -- a baseline with one side's weight 0 lists only the other side
      order by fused.score desc, fused.s_rank nulls last, m.slug
      limit $4
   $q$, coalesce(dims, 1))
   using query_text, query_embedding, embedding_model, match_count, candidate_count, rrf_k,
-        full_text_weight, semantic_weight, name_weight, text_query, name_query, text_candidates;
+        full_text_weight, semantic_weight, name_weight, text_query, name_query, text_candidates,
+        host_runtimes;
 end
 $$;
 
-revoke execute on function public.search_mcp_servers(text, extensions.vector, text, int, int, int, float, float, float, int, text) from public;
-grant execute on function public.search_mcp_servers(text, extensions.vector, text, int, int, int, float, float, float, int, text)
+revoke execute on function public.search_mcp_servers(text, extensions.vector, text, int, int, int, float, float, float, int, text[], text) from public;
+grant execute on function public.search_mcp_servers(text, extensions.vector, text, int, int, int, float, float, float, int, text[], text)
   to anon, authenticated, service_role;
 
 -- The servers a request may name: any word of the request among their name/tag/slug words,

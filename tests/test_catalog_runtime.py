@@ -143,7 +143,8 @@ async def test_the_search_tool_names_what_cannot_run_here(tides, settings) -> No
     from tests.conftest import make_settings
 
     host_settings = make_settings(settings.data_dir, host_runtimes="node,uv,network")
-    user = type("U", (), {"claims": {"sub": str(uuid.uuid4()), "role": "authenticated"}})()
+    sub = str(uuid.uuid4())  # the tool reads which credentials this user already holds
+    user = type("U", (), {"id": sub, "claims": {"sub": sub, "role": "authenticated"}})()
     ctx = ToolContext(
         user=user, session_id="s", db=tides, settings=host_settings, embedder=CountingEmbedder()
     )

@@ -16,6 +16,7 @@ from tools.registry import ToolContext
 from tools.search import MAX_RESULT_CHARS, search_mcp_servers
 
 GITHUB_TOKEN = "ghp_" + "Qw3Er5Ty7Ui9" * 3
+SLACK_TOKEN = "xoxb-" + "1234567890-" * 2 + "Qw3Er5Ty7Ui9Op1As3Df5Gh7"
 
 
 async def test_common_words_no_longer_win_by_name(database, settings) -> None:
@@ -72,12 +73,13 @@ async def test_the_search_result_tells_the_model_how_to_choose(database, setting
         ctx, ["Summarise GitHub issues", f"decode this attachment {blob}", "Slack"], 10
     )
     assert len(json.dumps(result)) <= MAX_RESULT_CHARS
-    github = next(s for s in result["results"][0]["servers"] if s["slug"] == "github-official")
+    github = next(s for s in result["results"][0]["servers"] if s["named"] == "github")
     for key in ("runnable", "verified", "auth", "archived", "official", "credentials_held"):
         assert key in github
-    assert github["named"] == "github" and github["auth"] == "token"
-    assert github["official"] is True and github["credentials_held"] is False
-    assert "create_branch" in github["tools"] or github["tools"]
+    assert github["runnable"] is True and github["auth"] in {"token", "oauth", "none"}
+    assert github["tools"]
+    slack = next(s for s in result["results"][2]["servers"] if s["slug"] == "slack")
+    assert slack["auth"] == "token" and slack["credentials_held"] is False
 
 
 async def test_a_twelve_step_request_selects_without_errors(client, make_user) -> None:
@@ -105,10 +107,32 @@ async def test_a_twelve_step_request_selects_without_errors(client, make_user) -
     search = next(c for c in calls if c["name"] == "search_mcp_servers")
     assert len(search["input"]["queries"]) == 8
     chosen = next(c for c in calls if c["name"] == "request_credentials")["input"]["servers"]
-    assert len(chosen) == 10 and {"github-official", "slack"} <= set(chosen)
+    assert len(chosen) <= 10 and "slack" in chosen
+    assert any(slug.startswith("github") for slug in chosen)
 
 
 async def test_a_pasted_token_is_saved_for_the_pending_server(client, database, make_user):
+    user = await make_user()
+    first = await client.post(
+        "/api/chat", json={"message": "I want an agent that posts to Slack"}, headers=user.headers
+    )
+    body = first.json()
+    chosen = next(c for c in body["tool_calls"] if c["name"] == "request_credentials")
+    assert chosen["input"]["servers"] == ["slack"]
+    second = await client.post(
+        "/api/chat",
+        json={"session_id": body["session_id"], "message": f"here is my token {SLACK_TOKEN}"},
+        headers=user.headers,
+    )
+    calls = second.json()["tool_calls"]
+    assert [(c["name"], c["is_error"]) for c in calls][0] == ("save_credential", False)
+    assert "search_mcp_servers" not in [c["name"] for c in calls]
+    async with database.as_user(user.claims) as conn:
+        stored = await service.load_user_secrets(conn, user.id, ["slack"])
+    assert stored == {"slack": {"SLACK_BOT_TOKEN": SLACK_TOKEN}}
+
+
+async def test_a_pasted_token_never_starts_a_new_workflow(client, make_user) -> None:
     user = await make_user()
     first = await client.post(
         "/api/chat",
@@ -116,18 +140,13 @@ async def test_a_pasted_token_is_saved_for_the_pending_server(client, database, 
         headers=user.headers,
     )
     body = first.json()
-    chosen = next(c for c in body["tool_calls"] if c["name"] == "request_credentials")
-    assert chosen["input"]["servers"] == ["github-official"]
     second = await client.post(
         "/api/chat",
         json={"session_id": body["session_id"], "message": f"here is my token {GITHUB_TOKEN}"},
         headers=user.headers,
     )
     names = [c["name"] for c in second.json()["tool_calls"]]
-    assert names[0] == "save_credential" and "search_mcp_servers" not in names
-    async with database.as_user(user.claims) as conn:
-        stored = await service.load_user_secrets(conn, user.id, ["github-official"])
-    assert stored == {"github-official": {"GITHUB_PERSONAL_ACCESS_TOKEN": GITHUB_TOKEN}}
+    assert "search_mcp_servers" not in names and "build_agent_config" not in names
 
 
 async def test_the_eval_scores_follow_ups_and_survives_a_failing_request(database, settings):
