@@ -145,8 +145,11 @@ async def test_a_pasted_token_never_starts_a_new_workflow(client, make_user) -> 
         json={"session_id": body["session_id"], "message": f"here is my token {GITHUB_TOKEN}"},
         headers=user.headers,
     )
-    names = [c["name"] for c in second.json()["tool_calls"]]
-    assert "search_mcp_servers" not in names and "build_agent_config" not in names
+    calls = second.json()["tool_calls"]
+    assert "search_mcp_servers" not in [c["name"] for c in calls]
+    saves = [c for c in calls if c["name"] == "save_credential"]
+    # saved when the chosen GitHub server takes a token; an OAuth one gets a plain answer
+    assert all(c["input"]["server"].startswith("github") for c in saves)
 
 
 async def test_the_eval_scores_follow_ups_and_survives_a_failing_request(database, settings):

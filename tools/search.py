@@ -51,7 +51,18 @@ def _top(ranking: list[Any], limit: int) -> list[Any]:
     return named + [m for m in ranking if not m.named][: max(0, limit - len(named))]
 
 
-def _view(match: Any, facts: dict[str, Any], described: bool) -> dict[str, Any]:
+# How much of each result to keep, tried in order until it fits: (descriptions, main tools per
+# server, servers per query beside the named ones, left-out servers per query).
+_LEVELS = [
+    (True, _MAIN_TOOLS, 10, 5),
+    (False, _MAIN_TOOLS, 10, 5),
+    (False, 3, 3, 2),
+    (False, 0, 2, 1),
+]
+
+
+def _view(match: Any, facts: dict[str, Any], described: bool, tools: int = 8) -> dict[str, Any]:
+    facts = {**facts, "tools": facts.get("tools", [])[:tools]}
     return {
         "slug": match.slug,
         "name": match.name,
@@ -116,11 +127,13 @@ async def search_mcp_servers(
     held = {s.template.slug for s in statuses if s.complete}
     facts = {slug: _facts(entry, slug in held) for slug, entry in entries.items()}
     result: dict[str, Any] = {}
-    for described in (True, False):  # drop descriptions before the result grows too long
+    for described, tools, others, left in _LEVELS:  # less detail until the result fits
         results: list[dict[str, Any]] = []
         for q, r, every in zip(queries, rankings, everything, strict=True):
-            item = {"query": q, "servers": [_view(m, facts.get(m.slug, {}), described) for m in r]}
-            if left_out := [_left_out(m) for m in every if not m.runnable][:limit]:
+            kept = _top(r, min(limit, others))
+            servers = [_view(m, facts.get(m.slug, {}), described, tools) for m in kept]
+            item: dict[str, Any] = {"query": q, "servers": servers}
+            if left_out := [_left_out(m) for m in every if not m.runnable][: min(limit, left)]:
                 item["not_runnable_here"] = left_out
             results.append(item)
         tops = [
