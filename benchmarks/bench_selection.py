@@ -31,7 +31,7 @@ from catalog.evaluation import isolated_database, load_queries  # noqa: E402
 from catalog.loader import load_catalog  # noqa: E402
 from core.config import get_settings  # noqa: E402
 from core.db.database import Database  # noqa: E402
-from dynamic_mcp.eval_cli import EvalUser, run_eval, run_item  # noqa: E402
+from dynamic_mcp.eval_cli import eval_user, run_eval, run_item  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NEEDS = {
@@ -46,7 +46,7 @@ async def _latency(db: Database, settings: object, runs: int) -> dict[str, dict[
     from chat.service import ChatRuntime
 
     runtime = ChatRuntime.create(settings)  # type: ignore[arg-type]
-    user = EvalUser()
+    user = eval_user()
     async with db.service() as conn:
         await conn.execute(
             "insert into auth.users (id, aud, role, email) values ($1, 'authenticated',"

@@ -78,14 +78,22 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         for item in (results if isinstance(results, list) else [])
         if isinstance(item, dict)
     ]
+    # a need that names a service which cannot run here gets nothing, not a stand-in
+    unrunnable = [
+        any(isinstance(s, dict) and s.get("named") for s in item.get("not_runnable_here", []))
+        for item in (results if isinstance(results, list) else [])
+        if isinstance(item, dict)
+    ]
     # once the request names its systems, its other clauses are mostly steps done with them
     # ("fetch their recent logs"): they add a server only on stronger evidence
     any_named = any(s.get("named") for servers in items for s in servers)
     floor = CONTEXT_SIMILARITY if any_named else MIN_SIMILARITY
     topic_floor = CONTEXT_TOPIC_SIMILARITY if any_named else TOPIC_SIMILARITY
     picked: list[str] = []
-    for servers in items:
+    for servers, named_elsewhere in zip(items, unrunnable, strict=True):
         named = _pick_named(servers)
+        if not named and named_elsewhere:
+            continue
         for slug in named or _pick_similar(servers, floor, topic_floor):
             if slug not in picked:
                 picked.append(slug)

@@ -132,6 +132,17 @@ def test_a_need_without_a_fitting_server_yields_nothing() -> None:
     assert choose(topical) == ["google-flights"]
 
 
+def test_a_named_service_that_cannot_run_here_gets_no_stand_in() -> None:
+    results = [
+        {
+            "query": "post them to Discord",
+            "servers": [_server("x-twitter", 0.45, topic="posts")],
+            "not_runnable_here": [{"slug": "mcp-discord", "named": "discord", "why_not": "docker"}],
+        }
+    ]
+    assert choose(results) == []
+
+
 def test_a_later_need_keeps_its_own_best_match() -> None:
     results = [
         {"query": "GitHub issues", "servers": [_server("github-official", 0.6, named="github")]},

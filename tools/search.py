@@ -42,7 +42,7 @@ def _facts(entry: dict[str, Any], held: bool) -> dict[str, Any]:
 
 
 def _left_out(match: Any) -> dict[str, Any]:
-    return {"slug": match.slug, "name": match.name, "why_not": match.why_not}
+    return {"slug": match.slug, "name": match.name, "named": match.named, "why_not": match.why_not}
 
 
 def _top(ranking: list[Any], limit: int) -> list[Any]:
