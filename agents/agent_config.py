@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from agents.errors import MissingCredentialsError
+from agents.literal_text import literal_instruction
 
 PLACEHOLDER_RE = re.compile(r"\$\{([^}]+)\}")
 
@@ -66,7 +67,7 @@ class AgentConfig:
             **(extra_frontmatter or {}),
         }
         header = yaml.safe_dump(front, sort_keys=False, allow_unicode=True)
-        return f"---\n{header}---\n\n{self.instruction.strip()}\n"
+        return f"---\n{header}---\n\n{literal_instruction(self.instruction.strip())}\n"
 
     def secrets_dict(self, values: dict[str, dict[str, str]]) -> dict[str, Any]:
         """The secrets file content: each field holding a reference, with the value filled in."""

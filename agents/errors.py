@@ -25,3 +25,41 @@ class ConfigInvalidError(AppError):
 
     def __init__(self, message: str) -> None:
         super().__init__(500, "agent_config_bug", f"Generated config failed validation: {message}")
+
+
+class AgentError(RuntimeError):
+    """A problem with a user's agent that the caller should show, with an error code."""
+
+    code = "agent_error"
+    status = 409
+
+
+class AgentStartError(AgentError):
+    code = "agent_start_failed"
+    status = 502
+
+
+class AgentInstallError(AgentStartError):
+    code = "agent_install_failed"
+
+
+class AgentNotRunningError(AgentError):
+    code = "agent_not_running"
+    status = 409
+
+
+class AgentTimeoutError(AgentError):
+    code = "agent_timeout"
+    status = 504
+
+
+class AgentLimitError(AgentError):
+    code = "agent_limit"
+    status = 429
+
+
+class AgentSandboxError(AgentError):
+    """Agents cannot run safely here (no sandbox, and more than one user)."""
+
+    code = "agent_sandbox_unavailable"
+    status = 503

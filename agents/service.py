@@ -20,13 +20,10 @@ from fastapi import FastAPI
 from agents import repository
 from agents.agent_config import AgentConfig
 from agents.config_builder import build_agent_config
-from agents.errors import ConfigInvalidError
-from agents.supervisor import (
-    AgentError,
-    Supervisor,
-    install_supervisor,
-    kill_leftovers,
-)
+from agents.errors import AgentError, ConfigInvalidError
+from agents.process import kill_leftovers
+from agents.runtime import ProgressCallback
+from agents.supervisor import Supervisor, install_supervisor
 from auth.models import User
 from core.config import Settings
 from core.db.database import Database
@@ -123,9 +120,16 @@ async def get_agent(db: Database, user: User, agent_id: str) -> dict[str, Any]:
 
 
 async def start_agent(
-    db: Database, supervisor: Supervisor, user: User, agent_id: str
+    db: Database,
+    supervisor: Supervisor,
+    user: User,
+    agent_id: str,
+    on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
-    """Start the agent's process (idempotent); a failure is recorded on the agent and raised."""
+    """Start the agent's process (idempotent); a failure is recorded on the agent and raised.
+
+    ``on_progress`` receives install events (``installing``/``installed`` per server package).
+    """
     async with db.as_user(user.claims) as conn:
         row = await _owned(conn, agent_id)
         config = AgentConfig.from_json(row["config"])
@@ -139,7 +143,7 @@ async def start_agent(
         if supervisor.get(str(row["id"])) is None:
             await repository.update_agent(conn, agent_id, status="starting", error=None)
     try:
-        running = await supervisor.start(str(row["id"]), user.id, config, env)
+        running = await supervisor.start(str(row["id"]), user.id, config, env, on_progress)
     except AgentError as error:
         async with db.as_user(user.claims) as conn:
             await repository.update_agent(
@@ -155,8 +159,8 @@ async def start_agent(
                 error=None,
                 servers=running.servers,
                 tools=[t["name"] for t in running.tools],
-                pid=running.process.pid,
-                port=running.port,
+                pid=running.pid,
+                port=None,  # agents listen on a unix socket in their workspace
                 last_used_at=datetime.now(UTC),
             )
         )
@@ -184,9 +188,15 @@ async def send_message(
     message: str,
     session_id: str | None,
 ) -> str:
-    """The agent's reply; the conversation is the chat session's (or the agent's own)."""
+    """The agent's reply; the conversation is the chat session's (or the agent's own).
+
+    A ``session_id`` must be one of the caller's own chat sessions (404 otherwise): a
+    conversation costs the agent processes, so nobody can open them with made-up ids.
+    """
     async with db.as_user(user.claims) as conn:
         row = await _owned(conn, agent_id)
+        if session_id is not None and not await repository.session_visible(conn, session_id):
+            raise AppError(404, "session_not_found", "Chat session not found")
         context = session_id or (str(row["session_id"]) if row.get("session_id") else None)
         # a pasted secret is kept for the session, as in the chat; the agent's model never sees it
         message = await redact_incoming_message(conn, user.id, context, message)

@@ -17,5 +17,7 @@ async def on_start(ctx: Any) -> None:  # fast-agent passes its own context type
     tools = [{"name": t.name, "description": (t.description or "")[:300]} for t in result.tools]
     tmp = f"{path}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:  # noqa: ASYNC230 - a tiny local file, once
-        json.dump({"agent": ctx.agent_name, "tools": tools}, fh)
+        # the instruction as fast-agent will send it to the model (after its template pass)
+        instruction = str(getattr(ctx.agent, "instruction", ""))
+        json.dump({"agent": ctx.agent_name, "tools": tools, "instruction": instruction}, fh)
     os.replace(tmp, path)

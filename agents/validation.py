@@ -64,7 +64,10 @@ def validate_files(
 
     with tempfile.TemporaryDirectory(prefix="dmcp-card-") as tmp:
         path = Path(tmp) / f"{agent_name}.md"
-        path.write_text(card_markdown, encoding="utf-8")
+        # fast-agent's checker matches {{file:...}} even when escaped (the loader does not):
+        # escaped braces are literal text, so they are not placeholders to check
+        scanned = card_markdown.replace("\\{{", "{").replace("\\}}", "}")
+        path.write_text(scanned, encoding="utf-8")
         results = scan_agent_card_path(Path(tmp), server_names=server_names)
     errors = [f"{r.name}: {e}" for r in results for e in r.errors]
     if errors or [r.name for r in results] != [agent_name]:

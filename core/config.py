@@ -118,6 +118,27 @@ class Settings(BaseSettings):
     agent_idle_timeout_seconds: float = 1800.0
     agent_message_timeout_seconds: float = 60.0
     agent_start_timeout_seconds: float = 60.0
+    # The Anthropic key agents use for their own model calls. Only this key is given to agents:
+    # the service's ANTHROPIC_API_KEY never is. Unset: agents get no model key.
+    agent_anthropic_api_key: SecretStr | None = None
+    # Conversations (chat sessions) one agent keeps live; idle ones are reclaimed.
+    agent_max_conversations: int = 4
+    agent_conversation_idle_seconds: float = 600.0
+    # bubblewrap sandbox: "auto" uses it where available, "require" refuses to run agents
+    # without it, "off" runs agents unsandboxed (single local operator only, unless opted out).
+    agent_sandbox: Literal["auto", "require", "off"] = "auto"
+    agent_allow_unsandboxed_multi_user: bool = False
+    # Extra read-only paths visible inside the sandbox (where an operator's runtimes live).
+    agent_sandbox_paths: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    # Resource limits per agent process (0 = no limit).
+    agent_memory_limit_mb: int = 4096
+    agent_max_processes: int = 512
+    agent_max_open_files: int = 1024
+    agent_cpu_seconds: int = 0
+    # Operator settings every agent and MCP server process gets (CA bundle, proxies, UV_PYTHON).
+    agent_ca_bundle: Path | None = None
+    agent_extra_env: dict[str, str] = Field(default_factory=dict)
+    agent_install_timeout_seconds: float = 300.0
 
     # --- workflows (schedules, event triggers, runs; PgQueuer) --------------------------------
     workflows_enabled: bool = True
@@ -158,6 +179,13 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("PUBLIC_BASE_URL must start with https:// (or http:// locally)")
         return value.rstrip("/") if value else value
+
+    @field_validator("agent_sandbox_paths", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(item) for item in value.split(":") if item.strip()]
+        return value
 
     @property
     def supabase_enabled(self) -> bool:

@@ -60,6 +60,8 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "rate_limit_ip_per_minute": 0,
         "rate_limit_auth_per_minute": 0,
         "rate_limit_agents_per_minute": 0,
+        # agents run sandboxed: the test MCP servers' code must be visible inside (read-only)
+        "agent_sandbox_paths": [Path(__file__).resolve().parent / "mcp_servers"],
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from agents import service
-from agents.supervisor import processes_in
+from agents.process import processes_in
 from tests.catalog_helpers import install_servers
 from tests.tool_helpers import model_sees_error
 from tools.agents import build_agent_config, create_fast_agent
@@ -350,9 +350,11 @@ async def test_limit_of_running_agents_per_user(client, alice, settings) -> None
     assert response.json()["error"]["code"] == "agent_limit"
 
 
-async def test_message_timeout_is_reported_and_agent_keeps_working(client, alice, settings) -> None:
+async def test_message_timeout_is_reported_and_agent_keeps_working(
+    client, database, alice, settings
+) -> None:
     user, agent_id = alice["user"], alice["agent"]["id"]
-    slow_session = str(uuid.uuid4())
+    slow_session = await _session(database, user)
     saved, settings.agent_message_timeout_seconds = settings.agent_message_timeout_seconds, 1.0
     try:
         reply = await _say(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.supervisor import processes_in
+from agents.process import processes_in
 from catalog.embedders import get_embedder
 from catalog.loader import load_catalog
 

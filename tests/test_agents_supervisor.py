@@ -4,8 +4,10 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from agents.a2a_client import reply_text
 from agents.config_builder import build_agent_config
-from agents.supervisor import Supervisor, reply_text, startup_error
+from agents.process import startup_error
+from agents.workspace import agent_env
 from tests.catalog_helpers import catalog_entry
 from tests.conftest import make_settings
 
@@ -40,7 +42,12 @@ def test_reply_text_reads_messages_and_tasks() -> None:
 
 
 def test_agent_environment_is_minimal(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, anthropic_api_key=SecretStr("sk-service"))
+    settings = make_settings(
+        tmp_path,
+        anthropic_api_key=SecretStr("sk-service"),
+        credentials_key=SecretStr("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
+        database_url="postgresql://service:pw@localhost/db",
+    )
     entry = catalog_entry(
         {"slug": "echo", "launch": {"command": "x"}, "credentials": [{"name": "TOKEN"}]}
     )
@@ -51,20 +58,37 @@ def test_agent_environment_is_minimal(tmp_path: Path) -> None:
         default_model="anthropic.claude-sonnet-4-6",
         provided={"echo": {"TOKEN": "v"}},
     )
-    supervisor = Supervisor(settings)
-    env = supervisor._env(tmp_path, config, config.process_env({"echo": {"TOKEN": "v"}}))
+    secrets = config.process_env({"echo": {"TOKEN": "v"}})
+    env = agent_env(settings, tmp_path, config, secrets, sandboxed=True)
     assert set(env) == {
         "PATH",
         "HOME",
+        "TMPDIR",
         "LANG",
         "COLUMNS",
         "FASTMCP_CHECK_FOR_UPDATES",
         "FASTMCP_SHOW_SERVER_BANNER",
+        "FAST_AGENT_HOME",
         "DMCP_STATUS_FILE",
-        "ANTHROPIC_API_KEY",
+        "DMCP_A2A_SOCKET",
+        "DMCP_LOG_DIR",
+        "DMCP_MAX_CONVERSATIONS",
+        "DMCP_CONVERSATION_IDLE_SECONDS",
         "ECHO_TOKEN",
     }
     assert env["HOME"] == str(tmp_path)
     assert env["ECHO_TOKEN"] == "v"  # noqa: S105
+    # the service's own key never reaches an agent: only the one meant for agents does
+    assert "sk-service" not in env.values()
+    settings.agent_anthropic_api_key = SecretStr("sk-for-agents")
+    env = agent_env(settings, tmp_path, config, {}, sandboxed=True)
+    assert env["ANTHROPIC_API_KEY"] == "sk-for-agents"  # noqa: S105
     settings.agent_model_override = "passthrough"  # no LLM key for a model that needs none
-    assert "ANTHROPIC_API_KEY" not in supervisor._env(tmp_path, config, {})
+    assert "ANTHROPIC_API_KEY" not in agent_env(settings, tmp_path, config, {}, sandboxed=True)
+    # operator pass-through settings
+    settings.agent_ca_bundle = Path("/etc/ssl/certs/ca-certificates.crt")
+    settings.agent_extra_env = {"UV_PYTHON": "3.13", "HTTPS_PROXY": "http://proxy:3128"}
+    env = agent_env(settings, tmp_path, config, {}, sandboxed=False)
+    assert env["SSL_CERT_FILE"] == env["NODE_EXTRA_CA_CERTS"] == str(settings.agent_ca_bundle)
+    assert env["UV_PYTHON"] == "3.13" and env["HTTPS_PROXY"] == "http://proxy:3128"
+    assert env["TMPDIR"] == str(tmp_path / "tmp")

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -35,10 +35,11 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="Readiness", responses={503: {"description": "Not ready"}})
-async def readyz(db: DB, settings: AppSettings) -> JSONResponse:
+async def readyz(request: Request, db: DB, settings: AppSettings) -> JSONResponse:
     """Ready when the database answers and every migration is applied; 503 otherwise.
     ``runtimes`` reports what this host can run MCP servers with (it does not gate readiness:
-    a host without Docker is ready, it is only offered fewer servers)."""
+    a host without Docker is ready, it is only offered fewer servers). ``warnings`` lists what
+    an operator must know without making the service unready (agents without a sandbox)."""
     checks = {"database": "unavailable", "migrations": "unknown"}
     if await db.ping():
         checks["database"] = "ok"
@@ -50,7 +51,13 @@ async def readyz(db: DB, settings: AppSettings) -> JSONResponse:
             checks["database"] = "unavailable"
     ready = all(value == "ok" for value in checks.values())
     host = await asyncio.to_thread(host_runtimes, settings.host_runtimes)  # cached at start
+    body: dict[str, object] = {"status": "ready" if ready else "not_ready", "checks": checks}
+    body["runtimes"] = host.as_dict()
+    supervisor = getattr(request.app.state, "agent_supervisor", None)
+    warnings = supervisor.warnings() if supervisor is not None else []
+    if warnings:
+        body["warnings"] = warnings
     return JSONResponse(
-        {"status": "ready" if ready else "not_ready", "checks": checks, "runtimes": host.as_dict()},
+        body,
         status_code=200 if ready else 503,
     )

@@ -1,0 +1,122 @@
+"""The bubblewrap sandbox one agent's process tree runs in, and its resource limits.
+
+Inside: the system (``/usr``, ``/etc``) and the runtimes agents need (this Python, its venv,
+installed MCP packages, operator-listed paths) read-only; the agent's workspace writable; a
+private ``/tmp``; its own PID, IPC and UTS namespaces with its own ``/proc``; no capabilities.
+Everything else — the data dir (keys, Postgres, other workspaces), the service's home, other
+processes — is simply not there. ``--die-with-parent`` ties the tree to the service: when the
+service dies, bwrap's init dies and the kernel kills every process in its PID namespace.
+The network is shared with the host (agents call their APIs); see the README's security section.
+"""
+
+from __future__ import annotations
+
+import platform
+import resource
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.config import Settings
+
+# Files under /etc that hold secrets of the host, hidden even though /etc is visible.
+_MASKED_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-")
+_MASKED_DIRS = ("/etc/ssh", "/etc/sudoers.d")
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    """Which sandbox agents get here; ``reason`` says why there is none."""
+
+    kind: str  # "bubblewrap" or "none"
+    reason: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return self.kind == "bubblewrap"
+
+
+def bwrap_path() -> str | None:
+    """The bubblewrap executable, if installed."""
+    return shutil.which("bwrap")
+
+
+def detect(settings: Settings) -> SandboxInfo:
+    """The sandbox agents get under these settings on this host."""
+    if settings.agent_sandbox == "off":
+        return SandboxInfo("none", "AGENT_SANDBOX=off")
+    if platform.system() != "Linux":
+        return SandboxInfo("none", f"bubblewrap needs Linux, this is {platform.system()}")
+    if bwrap_path() is None:
+        return SandboxInfo("none", "bubblewrap is not installed (apt-get install bubblewrap)")
+    return SandboxInfo("bubblewrap")
+
+
+def runtime_paths(settings: Settings) -> list[Path]:
+    """Read-only paths an agent needs: this interpreter, its venv, operator-listed paths."""
+    paths = [Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent]
+    paths += [settings.data_dir / "packages", *settings.agent_sandbox_paths]
+    if settings.agent_ca_bundle is not None:
+        paths.append(settings.agent_ca_bundle)
+    unique: list[Path] = []
+    for path in (p.resolve() for p in paths):
+        if path.exists() and not any(path.is_relative_to(u) for u in unique):
+            unique = [u for u in unique if not u.is_relative_to(path)] + [path]
+    return unique
+
+
+def _system_args() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "lib", "lib64", "lib32", "sbin"):
+        top = Path("/") / name
+        if top.is_symlink():
+            args += ["--symlink", str(top.readlink()), str(top)]
+        elif top.is_dir():
+            args += ["--ro-bind", str(top), str(top)]
+    args += ["--ro-bind", "/etc", "/etc"]
+    args += [a for f in _MASKED_FILES if Path(f).exists() for a in ("--ro-bind", "/dev/null", f)]
+    args += [a for d in _MASKED_DIRS if Path(d).is_dir() for a in ("--tmpfs", d)]
+    return args
+
+
+def bwrap_command(settings: Settings, workspace: Path, command: list[str]) -> list[str]:
+    """The full bubblewrap command line running ``command`` in ``workspace``'s sandbox.
+
+    The sandboxed tree inherits bwrap's own environment, which the caller builds from nothing;
+    nothing secret is put on this command line (``ps`` shows it to every local user).
+    """
+    binary = bwrap_path()
+    if binary is None:
+        raise FileNotFoundError("bwrap")
+    args = [binary, "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    args += ["--hostname", "agent", *_system_args()]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]  # noqa: S108 - private tmpfs
+    for path in runtime_paths(settings):
+        if not workspace.is_relative_to(path):
+            args += ["--ro-bind", str(path), str(path)]
+    args += ["--bind", str(workspace), str(workspace), "--chdir", str(workspace)]
+    return [*args, "--", *command]
+
+
+def limits_preexec(settings: Settings) -> Callable[[], None]:
+    """A ``preexec_fn`` applying the per-agent resource limits (inherited by the whole tree)."""
+    limits: list[tuple[int, int]] = []
+    if settings.agent_memory_limit_mb > 0:
+        limits.append((resource.RLIMIT_AS, settings.agent_memory_limit_mb * 1024 * 1024))
+    if settings.agent_max_processes > 0:
+        limits.append((resource.RLIMIT_NPROC, settings.agent_max_processes))
+    if settings.agent_max_open_files > 0:
+        limits.append((resource.RLIMIT_NOFILE, settings.agent_max_open_files))
+    if settings.agent_cpu_seconds > 0:
+        limits.append((resource.RLIMIT_CPU, settings.agent_cpu_seconds))
+
+    def apply() -> None:
+        for kind, value in limits:
+            _soft, hard = resource.getrlimit(kind)
+            capped = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(kind, (capped, capped))
+
+    return apply
