@@ -69,7 +69,12 @@ async def create_fast_agent(
         agent_id: The agent_id returned by build_agent_config.
     """
     supervisor = get_supervisor(ctx.settings)
-    agent = await service.start_agent(ctx.db, supervisor, ctx.user, agent_id)
+
+    async def progress(event: dict[str, Any]) -> None:
+        # package installs before the start: the page shows them while the user waits
+        ctx.emit({**event, "type": f"agent_{event['type']}", "agent_id": agent_id})
+
+    agent = await service.start_agent(ctx.db, supervisor, ctx.user, agent_id, progress)
     ctx.emit(
         {
             "type": "agent_started",

@@ -90,6 +90,8 @@ function renderUi(event) {
   else if (event.type === "config_built") guarded(() => showAgent(event.agent_id));
   else if (event.type === "agent_started") guarded(() => showAgent(event.agent_id));
   else if (event.type === "workflow_set") guarded(() => showAgent(event.agent_id));
+  else if (event.type === "agent_installing") appendToLog(h("p", { className: "install-line" }, `Installing ${event.package} for ${event.server}…`));
+  else if (event.type === "agent_installed") appendToLog(h("p", { className: "install-line" }, `${event.package} ${event.fresh ? `installed in ${event.seconds} s` : "already installed"}.`));
 }
 
 async function saveCredentials(server, values, form, status) {
