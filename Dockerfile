@@ -43,11 +43,12 @@ FROM ${PYTHON_IMAGE} AS runtime
 # Agents launch their MCP servers with npx (Node) or uvx: both ship in the image.
 # Build with --build-arg INSTALL_NODE=0 for a smaller image that runs only uvx/remote servers.
 ARG INSTALL_NODE=1
-RUN if [ "$INSTALL_NODE" = "1" ]; then \
-        apt-get update \
-        && apt-get install -y --no-install-recommends nodejs npm \
-        && rm -rf /var/lib/apt/lists/*; \
-    fi
+# bubblewrap sandboxes each agent; in a container it needs user namespaces, which Docker's default
+# seccomp profile refuses: without them /readyz warns and agents run unsandboxed for one user only.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends bubblewrap \
+    && if [ "$INSTALL_NODE" = "1" ]; then apt-get install -y --no-install-recommends nodejs npm; fi \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local/bin/uv /usr/local/bin/uvx /usr/local/bin/
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /home/app --create-home app \

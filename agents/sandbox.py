@@ -11,9 +11,11 @@ The network is shared with the host (agents call their APIs); see the README's s
 
 from __future__ import annotations
 
+import functools
 import platform
 import resource
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,9 +51,26 @@ def detect(settings: Settings) -> SandboxInfo:
         return SandboxInfo("none", "AGENT_SANDBOX=off")
     if platform.system() != "Linux":
         return SandboxInfo("none", f"bubblewrap needs Linux, this is {platform.system()}")
-    if bwrap_path() is None:
+    binary = bwrap_path()
+    if binary is None:
         return SandboxInfo("none", "bubblewrap is not installed (apt-get install bubblewrap)")
-    return SandboxInfo("bubblewrap")
+    failure = _probe(binary)
+    return (
+        SandboxInfo("none", f"bubblewrap cannot run here: {failure}")
+        if failure
+        else SandboxInfo("bubblewrap")
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _probe(binary: str) -> str:
+    """Why bwrap cannot make a sandbox here ('' when it can): e.g. a container's seccomp."""
+    probe = [binary, "--unshare-pid", "--ro-bind", "/", "/", "--proc", "/proc", "--", "true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    return "" if done.returncode == 0 else done.stderr.decode(errors="replace").strip()[:300]
 
 
 def runtime_paths(settings: Settings) -> list[Path]:
@@ -76,6 +95,10 @@ def _system_args() -> list[str]:
         elif top.is_dir():
             args += ["--ro-bind", str(top), str(top)]
     args += ["--ro-bind", "/etc", "/etc"]
+    resolv = Path("/etc/resolv.conf")
+    if resolv.is_symlink() and not resolv.resolve().is_relative_to("/etc"):
+        # systemd-resolved: the real file lives under /run, which is not visible otherwise
+        args += ["--ro-bind", str(resolv.resolve()), str(resolv.resolve())]
     args += [a for f in _MASKED_FILES if Path(f).exists() for a in ("--ro-bind", "/dev/null", f)]
     args += [a for d in _MASKED_DIRS if Path(d).is_dir() for a in ("--tmpfs", d)]
     return args
