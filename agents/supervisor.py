@@ -8,15 +8,13 @@ conversation on the agent (A2A ``contextId``); the agent itself bounds how many 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from agents import installer, process, sandbox, workspace
+from agents import agent_status, installer, process, sandbox, workspace
 from agents.a2a_client import A2AClient
 from agents.agent_config import AgentConfig
 from agents.errors import (
@@ -30,11 +28,6 @@ from agents.runtime import ProgressCallback, RunningAgent, StatusCallback
 from core.config import Settings
 
 log = logging.getLogger(__name__)
-
-
-def fast_agent_command() -> list[str]:
-    """Our launcher (in the workspace) run by this interpreter, which has fast-agent."""
-    return [sys.executable, workspace.LAUNCHER]
 
 
 class Supervisor:
@@ -145,7 +138,8 @@ class Supervisor:
         secrets_env: dict[str, str],
     ) -> RunningAgent:
         enabled = self.sandbox.enabled
-        args = [*fast_agent_command(), "--no-update-check", "serve", "a2a"]
+        # our launcher (copied into the workspace), run by this interpreter, which has fast-agent
+        args = [sys.executable, workspace.LAUNCHER, "--no-update-check", "serve", "a2a"]
         args += ["--home", str(directory), "--instance-scope", "connection", "--name", config.name]
         if self.settings.agent_model_override:
             args += ["--model", self.settings.agent_model_override]
@@ -169,7 +163,7 @@ class Supervisor:
         except BaseException:
             await self._terminate(agent)
             raise
-        self._read_status(agent, config)
+        agent.servers, agent.tools = agent_status.read_status(directory, config)
         return agent
 
     async def _wait_ready(self, agent: RunningAgent, config: AgentConfig) -> None:
@@ -177,7 +171,9 @@ class Supervisor:
         status_file = agent.directory / "status.json"
         while time.monotonic() < deadline:
             if not agent.alive:
-                raise AgentStartError(self._failure(agent, config, "failed to start"))
+                raise AgentStartError(
+                    agent_status.failure(agent.process, agent.directory, config, "failed to start")
+                )
             if status_file.exists() and await agent.client.ready():
                 return
             await asyncio.sleep(0.1)
@@ -185,32 +181,6 @@ class Supervisor:
             f"The agent did not become ready within {self.settings.agent_start_timeout_seconds:g}"
             f" s. {process.startup_error(self.log_text(agent.agent_id))}"
         )
-
-    def _failure(self, agent: RunningAgent, config: AgentConfig, what: str) -> str:
-        """Why the agent ended, with the last words of every server that wrote to stderr."""
-        reason = process.exit_reason(agent.process, what, self.log_text(agent.agent_id))
-        for server in config.servers:
-            said = _tail(agent.directory / "logs" / f"{server['key']}.stderr")
-            if said:
-                reason += f" Server '{server['key']}' said: {said}"
-        return reason[:4000]
-
-    def _read_status(self, agent: RunningAgent, config: AgentConfig) -> None:
-        try:
-            status = json.loads((agent.directory / "status.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            status = {}
-        keys = [s["key"] for s in config.servers]
-        tools = [t for t in status.get("tools", []) if t["name"].split("__", 1)[0] in keys]
-        agent.tools = tools
-        agent.servers = [
-            {
-                **s,
-                "status": "connected",
-                "tools": [t["name"].split("__", 1)[1] for t in tools if _server(t) == s["key"]],
-            }
-            for s in config.servers
-        ]
 
     async def _watch(self, agent: RunningAgent) -> None:
         """Report an agent whose process ends without being asked to, and clean up after it."""
@@ -310,17 +280,6 @@ class Supervisor:
                 fields = {"status": "stopped", "pid": None, "port": None, "error": error}
                 await self._notify(agent.agent_id, fields)
         return stopped
-
-
-def _server(tool: dict[str, Any]) -> str:
-    return str(tool["name"]).split("__", 1)[0]
-
-
-def _tail(path: Path, limit: int = 600) -> str:
-    with contextlib.suppress(OSError):
-        lines = [line.strip() for line in path.read_text(errors="replace").splitlines()]
-        return " ".join(line for line in lines if line)[-limit:]
-    return ""
 
 
 _current: Supervisor | None = None

@@ -16,6 +16,7 @@ from agents.config_builder import build_agent_config
 from agents.errors import AgentInstallError
 from agents.installer import parse_npx, parse_uvx
 from agents.process import descendants
+from tests.catalog_helpers import catalog_entry
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -38,7 +39,7 @@ def test_launch_arguments_are_parsed() -> None:
 
 
 def config_for(command: str, args: list[str]):
-    entry = {"slug": "pkg", "launch": {"transport": "stdio", "command": command, "args": args}}
+    entry = catalog_entry({"slug": "pkg", "launch": {"command": command, "args": args}})
     return build_agent_config(
         [entry], agent_name="pkg", instruction="Use the tools.", default_model="passthrough"
     )

@@ -21,6 +21,7 @@ from agents import sandbox, service
 from agents.errors import AgentSandboxError
 from agents.process import descendants, processes_in
 from agents.supervisor import Supervisor
+from tests.catalog_helpers import install_servers
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.timeout(300)  # bubblewrap is a dependency: ./dev installs it
@@ -59,17 +60,7 @@ TOKENS = {"alice": "alice-probe-secret-9d1c", "bob": "bob-probe-secret-4e7a"}
 
 async def add_catalog(database, entries: dict) -> None:
     async with database.service() as conn:
-        for slug, entry in entries.items():
-            await conn.execute(
-                "insert into public.mcp_servers (slug, name, description, launch, credentials,"
-                " entry, content_hash) values ($1, $1, 'Test-only server for sandbox tests.',"
-                " $2, $3, $4, 'test') on conflict (slug) do update set launch = excluded.launch,"
-                " credentials = excluded.credentials, retired_at = null",
-                slug,
-                entry["launch"],
-                entry["credentials"],
-                {"slug": slug, **entry},
-            )
+        await install_servers(conn, *({"slug": slug, **e} for slug, e in entries.items()))
 
 
 async def new_session(database, user) -> str:
@@ -312,12 +303,13 @@ KILL_SCRIPT = textwrap.dedent(
     import asyncio, sys
     from agents.config_builder import build_agent_config
     from agents.supervisor import Supervisor
+    from tests.catalog_helpers import catalog_entry
     from tests.conftest import make_settings
     from pathlib import Path
 
     async def main():
         settings = make_settings(Path(sys.argv[1]), agent_model_override="passthrough")
-        entry = {"slug": "clock", "launch": {"command": sys.argv[2], "args": []}}
+        entry = catalog_entry({"slug": "clock", "launch": {"command": sys.argv[2], "args": []}})
         config = build_agent_config([entry], agent_name="orphan", instruction="i",
                                     default_model="passthrough")
         agent = await Supervisor(settings).start("00000000-0000-0000-0000-000000000001", "u",
