@@ -271,7 +271,8 @@ async def agents_lifespan(app: FastAPI) -> AsyncIterator[Supervisor]:
     db: Database = app.state.db
     supervisor = Supervisor(app.state.settings, on_change=make_status_callback(db))
     app.state.agent_supervisor = supervisor
-    install_supervisor(supervisor)
+    # a second app in the same process (tests) must not leave the first without its supervisor
+    previous = install_supervisor(supervisor)
     try:
         try:
             await reconcile(db, supervisor)
@@ -289,4 +290,4 @@ async def agents_lifespan(app: FastAPI) -> AsyncIterator[Supervisor]:
                     )
         except Exception:
             log.exception("could not record stopped agents at shutdown")
-        install_supervisor(None)
+        install_supervisor(previous)

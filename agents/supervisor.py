@@ -1,8 +1,7 @@
 """The local agent runtime: one sandboxed ``fast-agent serve`` process tree per agent.
 
-It owns every agent of this service instance: starts them (install, workspace, sandbox, wait
-until ready), stops them, watches for crashes and stops idle ones. Each chat session is its own
-conversation on the agent (A2A ``contextId``); the agent itself bounds how many stay live.
+Starts agents (install, workspace, sandbox, wait until ready), stops them, watches for crashes,
+stops idle ones. Each chat session is its own conversation (A2A ``contextId``) on the agent.
 """
 
 from __future__ import annotations
@@ -285,9 +284,11 @@ class Supervisor:
 _current: Supervisor | None = None
 
 
-def install_supervisor(supervisor: Supervisor | None) -> None:
+def install_supervisor(supervisor: Supervisor | None) -> Supervisor | None:
+    """Make ``supervisor`` the process-wide one; returns the one it replaces."""
     global _current
-    _current = supervisor
+    previous, _current = _current, supervisor
+    return previous
 
 
 def get_supervisor(settings: Settings) -> Supervisor:
