@@ -187,15 +187,18 @@ async def send_message(
     agent_id: str,
     message: str,
     session_id: str | None,
+    *,
+    check_session: bool = True,
 ) -> str:
     """The agent's reply; the conversation is the chat session's (or the agent's own).
 
     A ``session_id`` must be one of the caller's own chat sessions (404 otherwise): a
-    conversation costs the agent processes, so nobody can open them with made-up ids.
+    conversation costs the agent processes, so nobody can open them with made-up ids. The
+    service's own callers (workflow runs) name their conversations with ``check_session=False``.
     """
     async with db.as_user(user.claims) as conn:
         row = await _owned(conn, agent_id)
-        if session_id is not None and not await repository.session_visible(conn, session_id):
+        if check_session and session_id and not await repository.session_visible(conn, session_id):
             raise AppError(404, "session_not_found", "Chat session not found")
         context = session_id or (str(row["session_id"]) if row.get("session_id") else None)
         # a pasted secret is kept for the session, as in the chat; the agent's model never sees it

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 from agents import repository
 from agents.agent_config import AgentConfig
-from agents.errors import MissingCredentialsError
-from agents.supervisor import AgentError, Supervisor
+from agents.errors import AgentError, MissingCredentialsError
+from agents.supervisor import Supervisor
 from core.db.database import Database
 from credentials.service import load_user_secrets
 from oauth import repository as oauth_repository
@@ -67,7 +67,7 @@ async def _restart(
     async with db.service() as conn:
         await repository.update_agent(
             conn, agent_id, status="running", error=None, servers=running.servers,
-            tools=[t["name"] for t in running.tools], pid=running.process.pid, port=running.port,
+            tools=[t["name"] for t in running.tools], pid=running.pid, port=None,
         )  # fmt: skip
     return True
 

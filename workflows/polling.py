@@ -80,7 +80,13 @@ async def execute_poll(db: Database, supervisor: Supervisor, agent_id: str, due:
         if supervisor.get(agent_id) is None:
             await agents.start_agent(db, supervisor, user, agent_id)
         reply = await agents.send_message(
-            db, supervisor, user, agent_id, event["check"], f"poll-{agent_id}-{due.timestamp()}"
+            db,
+            supervisor,
+            user,
+            agent_id,
+            event["check"],
+            f"poll-{agent_id}-{due.timestamp()}",
+            check_session=False,  # our own conversation id; the agent bounds how many stay live
         )
     except AppError as error:
         # The user sees why the check failed (often a deleted credential) as a failed run.

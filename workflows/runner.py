@@ -97,6 +97,7 @@ async def _run(
         agent_id,
         run_message(workflow["task"], run.get("event_items")),
         f"run-{run_id}",  # each run its own conversation: no history grows without bound
+        check_session=False,  # our own conversation id; the agent bounds how many stay live
     )
     return await _finish(db, run_id, "succeeded", output=reply)
 
