@@ -135,14 +135,10 @@ def run_service(
         PORT=str(port),  # also names the address in the sign-in links the CLI prints
         # the agents' MCP servers are launched with uvx/fast-agent from the project's venv
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        # packages install in the agents' sandbox, which gets only the operator's settings:
+        # the registries' proxy here needs the system CA bundle
+        AGENT_CA_BUNDLE="/etc/ssl/certs/ca-certificates.crt",
     )
-    # Agents fetch their MCP servers with npx/uvx into <data>/cache: reuse the machine's caches
-    # so a run does not download them again.
-    cache = workdir / "data" / "cache"
-    cache.mkdir(parents=True)
-    for name, shared in (("npm", Path.home() / ".npm"), ("uv", Path.home() / ".cache" / "uv")):
-        shared.mkdir(parents=True, exist_ok=True)
-        (cache / name).symlink_to(shared, target_is_directory=True)
     log = artifacts / f"{label}-service.log"
     with log.open("wb") as out:
         # Load the bundled catalog first, as an operator would, so there are servers to find.
