@@ -139,3 +139,21 @@ async def test_schedule_with_an_impossible_time_zone(client, make_user, timezone
     )
     assert response.status_code in (400, 404, 422), response.text
     assert_error_shape(response, response.status_code)
+
+
+@pytest.mark.parametrize("target", ["/no/such/file.md", "no/such/file.md", "../../etc/passwd"])
+async def test_instruction_with_a_file_placeholder_is_text(client, make_user, target) -> None:
+    """Instructions are literal (agents/literal_text.py): no file is looked up, no 500."""
+    user = await make_user()
+    response = await client.post(
+        "/api/agents",
+        headers=user.headers,
+        json={
+            "servers": ["fetch"],
+            "name": "placeholder",
+            "instruction": f"Read {{{{file:{target}}}}} first.",
+        },
+    )
+    assert response.status_code == 201, response.text
+    card = response.json()["files"]["agent-cards/placeholder.md"]
+    assert f"\\{{{{file:{target}\\}}}}" in card  # fast-agent's escape: rendered literally

@@ -338,6 +338,7 @@ HOSTILE_STRINGS = [
     "x" * 30_000,
     "../../etc/passwd",
     "{{currentDate}}",
+    "{{file:/etc/passwd}}",
     "' OR 1=1 --",
     "\u202e\ufeff\u200b",
     "🙂" * 2_000,

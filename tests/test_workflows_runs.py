@@ -75,9 +75,15 @@ async def env(database, settings, app, tmp_path_factory):
     import httpx
 
     issues_file = tmp_path_factory.mktemp("issues") / "issues.json"
-    saved = (settings.agent_model_override, settings.agent_start_timeout_seconds)
+    saved = (
+        settings.agent_model_override,
+        settings.agent_start_timeout_seconds,
+        settings.agent_sandbox_paths,
+    )
     settings.agent_model_override = "passthrough"
     settings.agent_start_timeout_seconds = 180.0  # a busy 2-core machine starts slowly
+    # the issues server reads the file the test writes: visible (read-only) in the sandbox
+    settings.agent_sandbox_paths = [*settings.agent_sandbox_paths, issues_file.parent]
     servers = _servers(issues_file)
     async with database.service() as conn:
         await install_servers(conn, *({"slug": slug, **e} for slug, e in servers.items()))
@@ -100,7 +106,11 @@ async def env(database, settings, app, tmp_path_factory):
         "issues_file": issues_file,
         "supervisor": app.state.agent_supervisor,
     }
-    settings.agent_model_override, settings.agent_start_timeout_seconds = saved
+    (
+        settings.agent_model_override,
+        settings.agent_start_timeout_seconds,
+        settings.agent_sandbox_paths,
+    ) = saved
     await app.state.agent_supervisor.stop_agents()
     async with database.service() as conn:
         await conn.execute(
