@@ -23,7 +23,7 @@ from agents.config_builder import build_agent_config
 from agents.errors import AgentError, ConfigInvalidError
 from agents.process import kill_leftovers
 from agents.runtime import ProgressCallback
-from agents.supervisor import Supervisor, install_supervisor
+from agents.supervisor import Supervisor
 from auth.models import User
 from core.config import Settings
 from core.db.database import Database
@@ -273,9 +273,7 @@ async def agents_lifespan(app: FastAPI) -> AsyncIterator[Supervisor]:
     """
     db: Database = app.state.db
     supervisor = Supervisor(app.state.settings, on_change=make_status_callback(db))
-    app.state.agent_supervisor = supervisor
-    # a second app in the same process (tests) must not leave the first without its supervisor
-    previous = install_supervisor(supervisor)
+    app.state.agent_supervisor = supervisor  # routes and the chat's tools use this one
     try:
         try:
             await reconcile(db, supervisor)
@@ -293,4 +291,3 @@ async def agents_lifespan(app: FastAPI) -> AsyncIterator[Supervisor]:
                     )
         except Exception:
             log.exception("could not record stopped agents at shutdown")
-        install_supervisor(previous)

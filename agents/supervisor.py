@@ -279,21 +279,3 @@ class Supervisor:
                 fields = {"status": "stopped", "pid": None, "port": None, "error": error}
                 await self._notify(agent.agent_id, fields)
         return stopped
-
-
-_current: Supervisor | None = None
-
-
-def install_supervisor(supervisor: Supervisor | None) -> Supervisor | None:
-    """Make ``supervisor`` the process-wide one; returns the one it replaces."""
-    global _current
-    previous, _current = _current, supervisor
-    return previous
-
-
-def get_supervisor(settings: Settings) -> Supervisor:
-    """The process-wide supervisor (created by the app's lifespan, or lazily here)."""
-    global _current
-    if _current is None:
-        _current = Supervisor(settings)
-    return _current

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from agents.supervisor import Supervisor
 from auth.models import User
 from catalog.embedders import Embedder, get_embedder
 from chat import repository
@@ -44,6 +45,7 @@ class ChatRuntime:
     registry: ToolRegistry
     prompts: PromptStore
     embedder: Embedder
+    agents: Supervisor | None = None  # set by the app's lifespan once its agent runtime runs
 
     @classmethod
     def create(cls, settings: Settings) -> ChatRuntime:
@@ -164,6 +166,7 @@ async def run_chat_turn(
         db=db,
         settings=runtime.settings,
         embedder=runtime.embedder,
+        agents=runtime.agents,
         timezone=timezone or runtime.settings.workflow_timezone,
     )
     meter = UsageMeter(runtime.model)

@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 workflows_lifespan(db, settings, supervisor) as engine,  # runs, on any instance
             ):
                 app.state.workflow_engine = engine
+                chat_runtime.agents = supervisor  # the chat's tools start agents here too
                 yield
         finally:
             await chat_runtime.model.aclose()

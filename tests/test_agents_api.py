@@ -267,6 +267,7 @@ async def test_other_users_see_nothing_and_their_agent_has_their_own_credential(
         db=database,
         settings=alice["settings"],
         emit=events.append,
+        agents=alice["supervisor"],
     )
     built = await build_agent_config(
         ctx, name="bob agent", servers=[ECHO], instruction="Echo things."
@@ -301,6 +302,7 @@ async def test_tools_report_problems_to_the_model(client, database, make_user, a
         session_id=await _session(database, user),
         db=database,
         settings=alice["settings"],
+        agents=alice["supervisor"],
     )
     build = "build_agent_config"
     assert "ECHO_TOKEN" in await model_sees_error(  # credential not stored yet

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from agents.supervisor import get_supervisor
 from agents.token_refresh import refresh_running
 from tests.fakes.oauth_provider import TOOLS, FakeOAuthProvider
 from tests.oauth_helpers import SLUG, load_with, unload, walk_to_callback, write_catalog_dir
@@ -30,7 +29,7 @@ async def provider(app, database, settings, tmp_path_factory):
     settings.agent_start_timeout_seconds = 180.0  # a busy 2-core machine starts slowly
     yield fake
     settings.agent_model_override, settings.agent_start_timeout_seconds = saved
-    await get_supervisor(settings).stop_agents()
+    await app.state.agent_supervisor.stop_agents()
     fake.stop()
     await unload(database)
 
@@ -107,8 +106,7 @@ async def test_chat_request_to_running_agent_listing_the_servers_tools(browser, 
 async def test_running_agent_gets_a_fresh_token_before_expiry(
     app, database, settings, story, provider
 ):
-    # the supervisor the chat's create_fast_agent used (the last app started installs its own)
-    supervisor = get_supervisor(settings)
+    supervisor = app.state.agent_supervisor  # the one the chat's create_fast_agent used
     before = provider.seen_tokens[-1]
     saved = settings.oauth_refresh_margin_seconds
     settings.oauth_refresh_margin_seconds = 10 * 365 * 86400  # every token is "about to expire"

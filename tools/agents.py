@@ -10,8 +10,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from agents import service
-from agents.supervisor import get_supervisor
-from tools.registry import ToolContext
+from tools.registry import ToolContext, ToolError
 
 
 async def build_agent_config(
@@ -68,7 +67,9 @@ async def create_fast_agent(
     Args:
         agent_id: The agent_id returned by build_agent_config.
     """
-    supervisor = get_supervisor(ctx.settings)
+    supervisor = ctx.agents
+    if supervisor is None:
+        raise ToolError("Agents cannot be started here (no agent runtime). Tell the user.")
 
     async def progress(event: dict[str, Any]) -> None:
         # package installs before the start: the page shows them while the user waits

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from agents.supervisor import Supervisor
 from auth.models import User
 from catalog.embedders import Embedder
 from core.config import Settings
@@ -45,6 +46,7 @@ class ToolContext:
     db: Database
     settings: Settings
     embedder: Embedder | None = None  # catalog embedder, created once at start-up
+    agents: Supervisor | None = None  # the app's agent runtime (its lifespan creates it)
     emit: Callable[[dict[str, Any]], None] = lambda event: None  # UI events for the client
     state: dict[str, Any] = field(default_factory=dict)  # scratch space shared within one turn
     timezone: str = "UTC"  # the user's IANA time zone (from the client), for schedules

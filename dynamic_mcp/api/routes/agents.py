@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from agents import service
-from agents.supervisor import Supervisor, get_supervisor
+from agents.supervisor import Supervisor
 from catalog.models import SLUG_PATTERN
 from core.errors import error_responses
 from dynamic_mcp.api.deps import DB, AppSettings, CurrentUser
@@ -36,7 +36,8 @@ class MessageResponse(BaseModel):
 
 
 def _supervisor(request: Request, settings: Any) -> Supervisor:
-    return getattr(request.app.state, "agent_supervisor", None) or get_supervisor(settings)
+    supervisor: Supervisor = request.app.state.agent_supervisor  # set by the lifespan
+    return supervisor
 
 
 @router.get("", response_model=AgentList, summary="List your agents")
