@@ -8,6 +8,7 @@ server. This is a minimal filter for that purpose only, not a schedule parser.
 
 import re
 
+from catalog.capabilities import capability_needs
 from catalog.naming import uncapitalise_sentence_starts
 
 # Each alternative is one kind of time phrase; they are removed before splitting.
@@ -85,4 +86,8 @@ def split_needs(request: str, *, max_needs: int = MAX_NEEDS) -> list[str]:
             needs[-1] = f"{needs[-1]}, {part}"
     if len(needs) > max_needs:  # fold the tail into the last allowed need, losing no words
         needs = [*needs[: max_needs - 1], ", ".join(needs[max_needs - 1 :])]
+    # a capability named in passing ("... by email") is a need too, while there is room
+    for extra in (c for need in list(needs) for c in capability_needs(need)):
+        if len(needs) < max_needs and extra not in needs:
+            needs.append(extra)
     return needs or ([request.strip()] if request.strip() else [])

@@ -163,11 +163,12 @@ def test_content_hash_changes_only_with_content() -> None:
         ),
         (
             "Find flights to Berlin, then check the weather there",
-            ["find flights to Berlin", "check the weather there"],  # "Find" names nothing
+            # "Find" names nothing; the weather clause also gets its capability's phrase
+            ["find flights to Berlin", "check the weather there", "weather forecast"],
         ),
         (
             "Browse to our staging site, log in and take screenshots",
-            ["Browse to our staging site, log in", "take screenshots"],
+            ["Browse to our staging site, log in", "take screenshots", "automate a web browser"],
         ),
         (
             "Answer questions about data in our ClickHouse warehouse.",

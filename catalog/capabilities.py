@@ -1,0 +1,102 @@
+"""Capabilities named in passing inside a clause about something else: "send me the top Hacker
+News posts by email", "tweet our new blog posts from Ghost". Searched as one need, the clause
+finds only the service it names (Hacker News, Ghost); each capability found here becomes a need
+of its own, with a fixed search phrase, so the search also looks for an email or X server.
+
+The table is written for this purpose (generic verbs and nouns, not phrases of any labelled
+request). ``orchestrator.selection`` treats these needs as secondary: one adds a server only
+when nothing already chosen for the request could do it.
+"""
+
+import re
+
+__all__ = ["CAPABILITY_NEEDS", "capability_needs", "is_capability_need"]
+
+_WORD = r"(?:it|them|this|that|these|those|the|a|an|me|us|him|her|my|our|their|each|every)"
+_I = re.IGNORECASE
+# The words of other languages are a small gloss written for this table (Spanish, French,
+# German, Italian, Portuguese, Russian): the local embedder reads English only.
+_EMAIL_WORDS = (
+    r"correos?(?:\s+electr[oó]nicos?)?|courriels?|e-?mails?|posta\s+elettronica|письм\w*|почт\w*"
+)
+_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for it)
+    (
+        re.compile(
+            rf"\b(?:by|via|over|through|per|in an?|as an?|par|por|mit|con)\s+(?:{_EMAIL_WORDS})\b"
+            rf"|\be-?mail(?:s|ed|ing)?\s+{_WORD}\b|\bsend\s+(?:\w+\s+){{0,3}}e-?mails?\b"
+            r"|\b(?:correos?|courriels?|письм\w*|почт\w*)\b",
+            _I,
+        ),
+        "send email messages",
+    ),
+    (
+        re.compile(r"\b(?:tweet(?:s|ed|ing)?|tuite\w*|tuits?|twitte\w*)\b", _I),
+        "post tweets on X (Twitter)",
+    ),
+    (
+        re.compile(
+            r"\b(?:by|via|over|as an?|par|por|per)\s+(?:sms|text messages?)\b|\btext\s+me\b", _I
+        ),
+        "send SMS text messages",
+    ),
+    (
+        re.compile(
+            r"\b(?:translat(?:e|es|ed|ing|ion|ions)|tradu[cz]\w*|tradui\w*|übersetz\w*"
+            r"|tradurr\w*|перев[оеи]\w*)\b",
+            _I,
+        ),
+        "translate text between languages",
+    ),
+    (
+        re.compile(
+            r"\b(?:weather|forecast|clima|météo|meteo|wetter\w*|погод\w*|previsão)\b"
+            r"|\b(?:el|del)\s+tiempo\s+(?:en|de|para|hoy)\b",
+            _I,
+        ),
+        "weather forecast",
+    ),
+    (
+        re.compile(r"\b(?:scrap(?:e|es|ed|ing)|crawl(?:s|ed|ing)?|raspa\w*|extraer\s+datos)\b", _I),
+        "crawl web pages",
+    ),
+    (
+        re.compile(
+            r"\bsearch(?:es|ing)?\s+the\s+(?:web|internet)\b|\bweb\s+search\b"
+            r"|\b(?:busca\w*|recherche\w*|cerca\w*|pesquis\w*)\s+(?:en|sur|su|na|no)\s+"
+            r"(?:la\s+|le\s+|il\s+|a\s+)?(?:web|internet)\b|\bim\s+(?:web|internet)\b",
+            _I,
+        ),
+        "search the web",
+    ),
+    (
+        re.compile(r"\b(?:screenshots?|headless|(?:real|web)\s+browser)\b", _I),
+        "automate a web browser",
+    ),
+    (
+        re.compile(
+            r"\b(?:local|downloads?|desktop|project)\s+(?:files?|folders?|director(?:y|ies))\b"
+            r"|\b(?:markdown|text|local)\s+file\b",
+            _I,
+        ),
+        "write local files",
+    ),
+    (
+        re.compile(r"\b(?:calendar|calendario|calendrier|kalender\w*|календар\w*)\b", _I),
+        "calendar events",
+    ),
+]
+CAPABILITY_NEEDS = frozenset(need for _, need in _RULES)
+
+
+def capability_needs(clause: str) -> list[str]:
+    """The fixed search phrases of the capabilities ``clause`` mentions, in table order.
+
+    >>> capability_needs("send me the top Hacker News posts by email")
+    ['send email messages']
+    """
+    return [need for pattern, need in _RULES if pattern.search(clause)]
+
+
+def is_capability_need(need: str) -> bool:
+    """Whether ``need`` is one of the phrases ``capability_needs`` adds."""
+    return need in CAPABILITY_NEEDS

@@ -1,0 +1,89 @@
+"""Capabilities named in passing inside a clause about another service ("... by email",
+"tweet ... from Ghost") become needs of their own, and the selection adds a server for one only
+when nothing chosen can do it."""
+
+from typing import Any
+
+import pytest
+
+from catalog.capabilities import capability_needs, is_capability_need
+from catalog.needs import MAX_NEEDS, split_needs
+from orchestrator.selection import choose, matches
+
+
+def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
+    return {"slug": slug, "name": slug, "similarity": similarity, "why": "both", **facts}
+
+
+@pytest.mark.parametrize(
+    ("clause", "needs"),
+    [
+        ("send me the top Hacker News posts by email", ["send email messages"]),
+        ("Tweet our new blog posts from Ghost", ["post tweets on X (Twitter)"]),
+        ("translate my Notion pages into Spanish", ["translate text between languages"]),
+        ("post the weather forecast for Oslo to Discord", ["weather forecast"]),
+        ("take a screenshot in a real browser", ["automate a web browser"]),
+        ("envía el resumen por correo", ["send email messages"]),
+        ("schick mir die Wettervorhersage", ["weather forecast"]),
+        ("post the summary to Slack", []),
+        ("summarise new GitHub issues", []),
+    ],
+)
+def test_capabilities_named_in_passing(clause: str, needs: list[str]) -> None:
+    assert capability_needs(clause) == needs
+    assert all(is_capability_need(n) for n in needs)
+
+
+def test_a_capability_becomes_a_need_while_there_is_room() -> None:
+    assert split_needs("Every morning send me the top Hacker News posts by email") == [
+        "send me the top Hacker News posts by email",
+        "send email messages",
+    ]
+    clauses = ", then ".join(f"step {n} uses system{n} by email" for n in range(12))
+    needs = split_needs(clauses)
+    assert len(needs) == MAX_NEEDS and "send email messages" not in needs
+
+
+def test_a_capability_adds_a_server_when_nothing_chosen_can_do_it() -> None:
+    results = [
+        {
+            "query": "send me the top Hacker News posts by email",
+            "servers": [_server("mcp-hackernews", 0.7, named="hacker"), _server("resend", 0.26)],
+        },
+        {
+            "query": "send email messages",
+            "servers": [_server("gmail-mcp", 0.51, topic="email"), _server("resend", 0.48)],
+        },
+    ]
+    assert choose(results) == ["mcp-hackernews", "gmail-mcp"]
+
+
+def test_a_capability_adds_nothing_when_a_chosen_server_fits_it() -> None:
+    results = [
+        {"query": "email the team through Gmail", "servers": [_server("gmail", 0.6, named="gm")]},
+        {
+            "query": "send email messages",
+            "servers": [_server("resend", 0.5, topic="email"), _server("gmail", 0.45)],
+        },
+    ]
+    assert choose(results) == ["gmail"]
+    # a chosen server far below the capability's best match does not count as fitting it
+    results[1]["servers"][1]["similarity"] = 0.2
+    assert choose(results) == ["gmail", "resend"]
+
+
+def test_a_clause_that_is_a_capability_takes_the_capabilitys_server() -> None:
+    results = [
+        {
+            "query": "take a screenshot of our landing page in a real browser",
+            "servers": [_server("browser-rendering", 0.45, topic="screenshots")],
+        },
+        {"query": "automate a web browser", "servers": [_server("playwright", 0.52)]},
+    ]
+    assert choose(results) == ["playwright"]
+
+
+def test_removing_a_capability_by_its_topic() -> None:
+    gmail = _server("gmail-mcp", 0.5, topic="email")
+    assert matches(gmail, {"drop", "the", "email", "part"})
+    assert not matches(_server("mcp-hackernews", 0.7), {"email"})
