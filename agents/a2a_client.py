@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -10,14 +11,23 @@ import httpx
 
 from agents.errors import AgentError, AgentTimeoutError
 
+_MAX_SOCKET_PATH = 100
+
 
 class A2AClient:
     """An HTTP client bound to one agent's socket: nobody without the socket can talk to it."""
 
     def __init__(self, socket: Path) -> None:
         self.socket = socket
+        self._dir_fd: int | None = None
+        address = str(socket)
+        if len(address.encode()) > _MAX_SOCKET_PATH:
+            # A unix socket path holds ~107 bytes; reach a deeper one through its directory's
+            # descriptor (Linux resolves /proc/self/fd/N as that directory).
+            self._dir_fd = os.open(socket.parent, os.O_PATH | os.O_DIRECTORY)
+            address = f"/proc/self/fd/{self._dir_fd}/{socket.name}"
         self._http = httpx.AsyncClient(
-            transport=httpx.AsyncHTTPTransport(uds=str(socket)), base_url="http://agent"
+            transport=httpx.AsyncHTTPTransport(uds=address), base_url="http://agent"
         )
 
     async def ready(self) -> bool:
@@ -58,6 +68,9 @@ class A2AClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
 
 
 def reply_text(data: dict[str, Any]) -> str:

@@ -23,7 +23,6 @@ _HOOK_SOURCE = _HERE / "status_hook.py"
 _LAUNCHER_SOURCE = _HERE / "agent_main.py"
 _SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # a unix socket path must fit in sockaddr_un (108 bytes with its terminating NUL)
-_MAX_SOCKET_PATH = 107
 LAUNCHER = "agent_main.py"
 
 
@@ -46,8 +45,6 @@ def prepare(settings: Settings, agent_id: str, config: AgentConfig) -> Path:
     root = settings.data_dir / "agents"
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     directory = workspace_dir(settings, agent_id)
-    if len(str(socket_path(directory))) > _MAX_SOCKET_PATH:
-        raise OSError(f"the data dir path is too long for a unix socket: {directory}")
     if directory.exists():
         shutil.rmtree(directory)  # regenerate: no stale files from an earlier config
     for sub in ("agent-cards", "logs", "tmp", ".cache/npm", ".cache/uv"):
@@ -118,7 +115,9 @@ def agent_env(
         "FASTMCP_SHOW_SERVER_BANNER": "false",
         "FAST_AGENT_HOME": str(directory),
         "DMCP_STATUS_FILE": str(directory / "status.json"),
-        "DMCP_A2A_SOCKET": str(socket_path(directory)),
+        # relative to the agent's working directory (its workspace): a unix socket's path is
+        # limited to ~107 bytes, and a data dir may be deeper than that leaves room for
+        "DMCP_A2A_SOCKET": socket_path(directory).name,
         "DMCP_LOG_DIR": str(directory / "logs"),
         "DMCP_MAX_CONVERSATIONS": str(settings.agent_max_conversations),
         "DMCP_CONVERSATION_IDLE_SECONDS": f"{settings.agent_conversation_idle_seconds:g}",

@@ -92,3 +92,32 @@ def test_agent_environment_is_minimal(tmp_path: Path) -> None:
     assert env["SSL_CERT_FILE"] == env["NODE_EXTRA_CA_CERTS"] == str(settings.agent_ca_bundle)
     assert env["UV_PYTHON"] == "3.13" and env["HTTPS_PROXY"] == "http://proxy:3128"
     assert env["TMPDIR"] == str(tmp_path / "tmp")
+
+
+async def test_an_agent_socket_deeper_than_a_unix_path_allows_is_reachable(tmp_path) -> None:
+    # A data dir deep in the file system must not make agents unreachable (sun_path ~107 bytes).
+    import asyncio
+    import os
+
+    from agents.a2a_client import A2AClient
+
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    socket = deep / "a2a.sock"
+    assert len(str(socket)) > 108
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    fd = os.open(deep, os.O_PATH | os.O_DIRECTORY)  # the agent binds it relative to its cwd
+    server = await asyncio.start_unix_server(answer, path=f"/proc/self/fd/{fd}/a2a.sock")
+    client = A2AClient(socket)
+    try:
+        assert await client.ready()
+    finally:
+        await client.aclose()
+        server.close()
+        os.close(fd)
