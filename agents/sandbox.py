@@ -128,7 +128,9 @@ def limits_preexec(settings: Settings) -> Callable[[], None]:
     """A ``preexec_fn`` applying the per-agent resource limits (inherited by the whole tree)."""
     limits: list[tuple[int, int]] = []
     if settings.agent_memory_limit_mb > 0:
-        limits.append((resource.RLIMIT_AS, settings.agent_memory_limit_mb * 1024 * 1024))
+        # RLIMIT_DATA, not RLIMIT_AS: Node reserves gigabytes of address space for WebAssembly
+        # (its fetch runs on it) without using them, and an address-space cap kills it
+        limits.append((resource.RLIMIT_DATA, settings.agent_memory_limit_mb * 1024 * 1024))
     if settings.agent_max_processes > 0:
         limits.append((resource.RLIMIT_NPROC, settings.agent_max_processes))
     if settings.agent_max_open_files > 0:

@@ -8,6 +8,7 @@ dir, the keys, Postgres, Alice's workspace or her processes; nothing secret is o
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -372,3 +373,23 @@ async def test_without_a_sandbox_only_one_user_runs_agents(tmp_path, database):
             ready = (await http.get("/readyz")).json()
     assert ready["status"] == "ready"
     assert ready["warnings"] == ["agents run without a sandbox: AGENT_SANDBOX=off"]
+
+
+def test_the_memory_limit_leaves_node_webassembly_working(tmp_path):
+    # Node reserves address space for WebAssembly (its fetch needs it): an address-space limit
+    # made every npm server that calls an API at start die with "Cannot allocate Wasm memory".
+    node = shutil.which("node")
+    assert node, "node is needed for npm MCP servers"
+    script = (
+        "WebAssembly.instantiate(new Uint8Array([0,97,115,109,1,0,0,0,5,3,1,0,1]))"
+        ".then(() => console.log('wasm ok'))"
+    )
+    settings = make_settings(tmp_path, agent_memory_limit_mb=4096)
+    done = subprocess.run(  # noqa: S603 - our own fixed command
+        [node, "-e", script],
+        preexec_fn=sandbox.limits_preexec(settings),  # noqa: PLW1509 - the limits under test
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and "wasm ok" in done.stdout, done.stderr
