@@ -77,7 +77,9 @@ def _npm_program(package_dir: Path, spec: str) -> Path:
     if isinstance(bins, str):
         return package_dir / "node_modules" / name / bins
     short = name.rsplit("/", 1)[-1]
-    chosen = short if short in bins else (next(iter(bins)) if len(bins) == 1 else None)
+    # npx's own rule: the bin named like the package, else the one program all bins alias
+    aliases = set(bins.values())
+    chosen = short if short in bins else (next(iter(bins)) if len(aliases) == 1 else None)
     if chosen is None:
         raise AgentInstallError(f"Package {spec} has no single program to run: {sorted(bins)}")
     return package_dir / "node_modules" / ".bin" / chosen

@@ -6,6 +6,7 @@ leaves nothing another start would use; the next start installs again and runs.
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 from pathlib import Path
@@ -129,3 +130,22 @@ async def test_a_package_that_does_not_exist_fails_with_the_installers_words(run
     with pytest.raises(AgentInstallError) as error:
         await runtime.start(AGENT_ID, "installer-user", config, {})
     assert "no-such-package-7f3a" in str(error.value) and "404" in str(error.value)
+
+
+def test_the_program_of_an_npm_package_is_chosen_as_npx_chooses(tmp_path) -> None:
+    from agents.installer import _npm_program
+
+    def package(name: str, bins: dict[str, str]) -> Path:
+        home = tmp_path / name.replace("/", "_")
+        meta = home / "node_modules" / name / "package.json"
+        meta.parent.mkdir(parents=True)
+        meta.write_text(json.dumps({"name": name, "bin": bins}))
+        return home
+
+    aliases = package("@a/tool-server", {"tool-mcp": "dist/i.js", "mcp-server-tool": "dist/i.js"})
+    assert _npm_program(aliases, "@a/tool-server@1.0.0").name == "tool-mcp"
+    named = package("@b/srv", {"srv": "a.js", "other": "b.js"})
+    assert _npm_program(named, "@b/srv@2").name == "srv"
+    ambiguous = package("@c/x", {"one": "a.js", "two": "b.js"})
+    with pytest.raises(AgentInstallError, match="no single program"):
+        _npm_program(ambiguous, "@c/x@1")
