@@ -13,7 +13,6 @@ one subscriber usually holds.
 """
 
 import ipaddress
-import json
 import logging
 import math
 import re
@@ -24,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.config import Settings
 from core.db.database import Database
-from core.errors import AppError, error_body
+from core.errors import AppError, error_response
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +133,7 @@ class RateLimitMiddleware:
             over = [(wait, checks[key]) for key, wait in zip(keys, waits, strict=True) if wait > 0]
             if over:
                 wait, rule = max(over, key=lambda pair: pair[0])
-                await self._reject(send, rule, max(1, math.ceil(wait)))
+                await self._reject(scope, receive, send, rule, max(1, math.ceil(wait)))
                 return
         await self.app(scope, receive, send)
 
@@ -152,7 +151,9 @@ class RateLimitMiddleware:
                 checks[f"{rule.name}:{rule.scope}:{who}"] = rule
         return checks
 
-    async def _reject(self, send: Send, rule: Rule, retry_after: int) -> None:
+    async def _reject(
+        self, scope: Scope, receive: Receive, send: Send, rule: Rule, retry_after: int
+    ) -> None:
         per = "account" if rule.scope == "user" else "client address"
         message = f"Too many {rule.name} requests from this {per}. Try again in {retry_after} s."
         details = {
@@ -161,16 +162,5 @@ class RateLimitMiddleware:
             "limit_per_minute": rule.per_minute,
             "retry_after": retry_after,
         }
-        body = json.dumps(error_body("rate_limited", message, details)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(retry_after).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        headers = {"Retry-After": str(retry_after)}
+        await error_response(429, "rate_limited", message, details, headers)(scope, receive, send)

@@ -5,12 +5,11 @@ also truncate strings handed to C code (paths, process arguments). No field of t
 use for one, so one check here covers every route, including routes added later.
 """
 
-import json
 import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.errors import error_body
+from core.errors import error_response
 
 # "\u0000" in JSON, unless its backslash is itself escaped ("\\u0000" is literal text).
 _ESCAPED_NUL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u0000")
@@ -37,7 +36,7 @@ class TextGuardMiddleware:
             return
         query = scope.get("query_string", b"")
         if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
-            await _reject(send, "path" if "\x00" in scope["path"] else "query")
+            await _reject(scope, receive, send, "path" if "\x00" in scope["path"] else "query")
             return
         if scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
@@ -52,7 +51,7 @@ class TextGuardMiddleware:
                 break
         body = b"".join(chunks)
         if has_nul(body):
-            await _reject(send, "body")
+            await _reject(scope, receive, send, "body")
             return
         replayed = False
 
@@ -66,22 +65,6 @@ class TextGuardMiddleware:
         await self.app(scope, replay, send)
 
 
-async def _reject(send: Send, where: str) -> None:
-    body = json.dumps(
-        error_body(
-            "invalid_text",
-            f"The request's {where} contains a NUL character (\\u0000); remove it and retry.",
-            {"where": where},
-        )
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _reject(scope: Scope, receive: Receive, send: Send, where: str) -> None:
+    message = f"The request's {where} contains a NUL character (\\u0000); remove it and retry."
+    await error_response(400, "invalid_text", message, {"where": where})(scope, receive, send)
