@@ -18,7 +18,6 @@ import asyncio
 import json
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -46,31 +45,22 @@ async def _latency(db: Database, settings: object, runs: int) -> dict[str, dict[
     from chat.service import ChatRuntime
 
     runtime = ChatRuntime.create(settings)  # type: ignore[arg-type]
-    user = eval_user()
-    async with db.service() as conn:
-        await conn.execute(
-            "insert into auth.users (id, aud, role, email) values ($1, 'authenticated',"
-            " 'authenticated', $2)",
-            uuid.UUID(user.id),
-            user.email,
-        )
     out = {}
     try:
-        for needs, text in NEEDS.items():
-            await run_item(runtime, db, user, {"query": text})  # warm-up
-            times = []
-            for _ in range(runs):
-                start = time.perf_counter()
-                await run_item(runtime, db, user, {"query": text})
-                times.append((time.perf_counter() - start) * 1000)
-            out[f"{needs}_needs"] = {
-                "p50_ms": round(float(np.percentile(times, 50)), 1),
-                "p99_ms": round(float(np.percentile(times, 99)), 1),
-                "runs": runs,
-            }
+        async with eval_user(db) as user:
+            for needs, text in NEEDS.items():
+                await run_item(runtime, db, user, {"query": text})  # warm-up
+                times = []
+                for _ in range(runs):
+                    start = time.perf_counter()
+                    await run_item(runtime, db, user, {"query": text})
+                    times.append((time.perf_counter() - start) * 1000)
+                out[f"{needs}_needs"] = {
+                    "p50_ms": round(float(np.percentile(times, 50)), 1),
+                    "p99_ms": round(float(np.percentile(times, 99)), 1),
+                    "runs": runs,
+                }
     finally:
-        async with db.service() as conn:
-            await conn.execute("delete from auth.users where id = $1", uuid.UUID(user.id))
         await runtime.model.aclose()
     return out
 

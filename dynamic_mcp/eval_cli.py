@@ -23,6 +23,8 @@ import argparse
 import asyncio
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,13 +135,25 @@ def load_queries(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-def eval_user() -> User:
-    """A throwaway user the eval's sessions belong to (deleted afterwards, with its rows)."""
+@asynccontextmanager
+async def eval_user(db: Any) -> AsyncIterator[User]:
+    """A throwaway user the eval's sessions belong to, deleted afterwards with its rows."""
     user_id = str(uuid.uuid4())
     email = f"eval-{user_id[:8]}@eval.invalid"
-    return User.from_claims(
-        {"sub": user_id, "email": email, "role": "authenticated", "aud": "authenticated"}
-    )
+    async with db.service() as conn:
+        await conn.execute(
+            "insert into auth.users (id, aud, role, email)"
+            " values ($1, 'authenticated', 'authenticated', $2)",
+            uuid.UUID(user_id),
+            email,
+        )
+    try:
+        yield User.from_claims(
+            {"sub": user_id, "email": email, "role": "authenticated", "aud": "authenticated"}
+        )
+    finally:
+        async with db.service() as conn:
+            await conn.execute("delete from auth.users where id = $1", uuid.UUID(user_id))
 
 
 async def run_eval(db: Any, settings: Settings, queries: list[dict[str, Any]]) -> Score:
@@ -147,26 +161,17 @@ async def run_eval(db: Any, settings: Settings, queries: list[dict[str, Any]]) -
     from chat.service import ChatRuntime
 
     runtime = ChatRuntime.create(settings)
-    user = eval_user()
-    async with db.service() as conn:
-        await conn.execute(
-            "insert into auth.users (id, aud, role, email)"
-            " values ($1, 'authenticated', 'authenticated', $2)",
-            uuid.UUID(user.id),
-            user.email,
-        )
     score = Score()
     try:
-        for item in queries:
-            try:
-                selected, error = await run_item(runtime, db, user, item)
-            except Exception as exc:  # one failing request must not end the run
-                code = getattr(exc, "code", type(exc).__name__)
-                selected, error = [], f"{code}: {getattr(exc, 'message', str(exc))[:300]}"
-            score.add(item["query"], item["gold_groups"], selected, error, item.get("style"))
+        async with eval_user(db) as user:
+            for item in queries:
+                try:
+                    selected, error = await run_item(runtime, db, user, item)
+                except Exception as exc:  # one failing request must not end the run
+                    code = getattr(exc, "code", type(exc).__name__)
+                    selected, error = [], f"{code}: {getattr(exc, 'message', str(exc))[:300]}"
+                score.add(item["query"], item["gold_groups"], selected, error, item.get("style"))
     finally:
-        async with db.service() as conn:
-            await conn.execute("delete from auth.users where id = $1", uuid.UUID(user.id))
         await runtime.model.aclose()
     return score
 
