@@ -8,36 +8,35 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from catalog.embedders import get_embedder
+from catalog.models import CatalogEntry
 from catalog.runtimes import host_runtimes
 from catalog.search import prepare_search, rank_needs
 from credentials import service
 from tools.registry import ToolContext, ToolError
 
-_FACTS_SQL = "select slug, entry from public.mcp_servers where slug = any($1)"
 MAX_RESULT_CHARS = 16_000  # below the registry's cut, so the model always gets whole JSON
 _MAIN_TOOLS = 8
 
 
-def _auth_kind(entry: dict[str, Any]) -> str:
-    if entry.get("auth") == "oauth":
+def _auth_kind(entry: CatalogEntry) -> str:
+    if entry.auth == "oauth":
         return "oauth"
-    if any(c.get("required", True) and c.get("secret", True) for c in entry.get("credentials", [])):
+    if any(c.required and c.secret for c in entry.credentials):
         return "token"
     return "none"
 
 
-def _facts(entry: dict[str, Any], held: bool) -> dict[str, Any]:
+def _facts(entry: CatalogEntry, held: bool) -> dict[str, Any]:
     """What the model weighs when choosing between servers that fit (all from the catalog;
     ``verified``: ``dynamic-mcp catalog verify`` started it and listed its tools)."""
-    verification = entry.get("verification") or {}
-    text = f"{entry.get('name', '')} {entry.get('slug', '')} {entry.get('description', '')}"
+    text = f"{entry.name} {entry.slug} {entry.description}"
     return {
-        "verified": verification.get("status") == "started",
+        "verified": entry.verification is not None and entry.verification.status == "started",
         "auth": _auth_kind(entry),
-        "archived": bool(entry.get("archived")),
+        "archived": entry.archived,
         "official": "official" in text.lower(),
         "credentials_held": held,
-        "tools": [t["name"] for t in entry.get("tools", [])[:_MAIN_TOOLS]],
+        "tools": [t.name for t in entry.tools[:_MAIN_TOOLS]],
     }
 
 
@@ -119,13 +118,9 @@ async def search_mcp_servers(
         # the same ranking unfiltered, to name what was left out for this host
         everything = await rank_needs(conn, prepared, limit, host=host, only_runnable=False)
         slugs = list(dict.fromkeys(m.slug for r in rankings for m in r))
-        entries = {
-            r["slug"]: json.loads(r["entry"]) if isinstance(r["entry"], str) else dict(r["entry"])
-            for r in await conn.fetch(_FACTS_SQL, slugs)
-        }
+        # the entries and what the user holds, in the one catalog read
         statuses = await service.credential_status(conn, ctx.user.id, slugs) if slugs else []
-    held = {s.template.slug for s in statuses if s.complete}
-    facts = {slug: _facts(entry, slug in held) for slug, entry in entries.items()}
+    facts = {s.template.slug: _facts(s.template, s.complete) for s in statuses}
     result: dict[str, Any] = {}
     for described, tools, others, left in _LEVELS:  # less detail until the result fits
         results: list[dict[str, Any]] = []
