@@ -28,9 +28,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from catalog.embedders import LocalEmbedder  # noqa: E402
+from catalog.embedders import LocalEmbedder, vector_literal  # noqa: E402
 from catalog.evaluation import isolated_database, load_queries  # noqa: E402
-from catalog.loader import load_catalog, vector_literal  # noqa: E402
+from catalog.loader import load_catalog  # noqa: E402
 from catalog.search import search_servers, split_needs  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.db.database import Database  # noqa: E402

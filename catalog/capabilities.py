@@ -84,6 +84,42 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
         re.compile(r"\b(?:calendar|calendario|calendrier|kalender\w*|календар\w*)\b", _I),
         "calendar events",
     ),
+    (  # the time *asked about*; schedule phrases ("every day at 9") are stripped before this
+        re.compile(
+            r"\bwhat\s+time\s+(?:is\s+it|it\s+is)\b|\btime\s*zones?\b|\bcurrent\s+time\b"
+            r"|\blocal\s+time\b|\bconvert\s+(?:\w+\s+){0,2}times?\b|\bqu(?:e|é)\s+hora\b"
+            r"|\bheure\s+(?:locale|actuelle)\b|\bfuseaux?\s+horaires?\b|\bzona\s+horaria\b"
+            r"|\buhrzeit\b|\bzeitzonen?\b|\bfuso\s+orario\b|\bfuso\s+hor[aá]rio\b",
+            _I,
+        ),
+        "current time and time zone conversion",
+    ),
+    (
+        re.compile(
+            r"\b(?:run|runs|running|execute|executes|executing)\s+(?:\w+\s+){0,2}"
+            r"(?:code|scripts?|python|javascript|snippets?)\b|\bcode\s+(?:interpreter|sandbox)\b",
+            _I,
+        ),
+        "run code in a sandbox",
+    ),
+    (
+        re.compile(
+            r"\b(?:remember|memori[sz]e|long-term\s+memory|persistent\s+memory)\b"
+            r"|\bbetween\s+(?:conversations|sessions|chats)\b|\bacross\s+(?:conversations|sessions)\b",
+            _I,
+        ),
+        "remember facts across conversations",
+    ),
+    (
+        re.compile(
+            r"\b(?:site|website|server|api|endpoint|service|url)s?\s+(?:goes|go|is|are|went)"
+            r"\s+(?:still\s+)?(?:down|up|reachable|unreachable|offline)\b|\buptime\b|\btraceroute\b"
+            r"|\bping\s+(?:the\s+|our\s+|my\s+)?(?:hosts?|servers?|(?:web)?sites?|urls?|ips?"
+            r"|domains?|[\w-]+\.[a-z]{2,})\b",  # not "ping me on Slack"
+            _I,
+        ),
+        "check whether a website is up (ping, HTTP)",
+    ),
 ]
 CAPABILITY_NEEDS = frozenset(need for _, need in _RULES)
 

@@ -31,6 +31,11 @@ OPENAI_DIMENSIONS = {
 }
 
 
+def vector_literal(values: list[float]) -> str:
+    """A vector as pgvector's text form ("[0.1,0.2]"), for a ``$n::extensions.vector`` cast."""
+    return "[" + ",".join(f"{v:.7g}" for v in values) + "]"
+
+
 @runtime_checkable
 class Embedder(Protocol):
     model_id: str

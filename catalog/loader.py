@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catalog.embedders import Embedder
+from catalog.embedders import Embedder, vector_literal
 from catalog.models import CatalogEntry, CatalogError, parse_entry, read_entries
+from catalog.tool_index import sync_tool_vectors
 from catalog.vector_cache import cached_vectors
 from catalog.verify_record import RECORD_DIR, apply_records, read_records
 
@@ -26,6 +27,7 @@ class LoadReport:
     unchanged: int = 0
     embedded: int = 0
     from_cache: int = 0
+    tools_embedded: int = 0  # tool vectors written (catalog.tool_index)
     retired: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -33,7 +35,7 @@ class LoadReport:
         return (
             f"{self.valid} valid entries: {len(self.inserted)} new, {len(self.updated)} updated, "
             f"{self.unchanged} unchanged, {self.embedded} embedded with {self.model} "
-            f"({self.from_cache} from cache), "
+            f"({self.from_cache} from cache), {self.tools_embedded} tool vectors written, "
             f"{len(self.retired)} retired, {len(self.errors)} rejected"
         )
 
@@ -109,10 +111,6 @@ on conflict (server_id, model) do update set
   dimensions = excluded.dimensions, content_hash = excluded.content_hash,
   embedding = excluded.embedding, created_at = now()
 """
-
-
-def vector_literal(values: list[float]) -> str:
-    return "[" + ",".join(f"{v:.7g}" for v in values) + "]"
 
 
 def _row(entry: CatalogEntry, content_hash: str) -> tuple[Any, ...]:
@@ -224,6 +222,9 @@ async def load_catalog(
                 ],
             )
         report.embedded = len(to_embed)
+        report.tools_embedded = await sync_tool_vectors(
+            conn, embedder, entries, use_cache=use_cache
+        )
         report.from_cache = len(to_embed) - len(missing)
         report.unchanged = len(entries) - len(to_write)
         if retire_missing:
@@ -240,21 +241,31 @@ async def load_catalog(
     return report
 
 
+# Vectors of the active model for live servers, and for their tools when any server lists tools
+# (a database from before the tool index has the first only: the next start adds the second).
+_HAS_VECTORS = """
+select exists (select 1 from public.mcp_server_embeddings e
+                 join public.mcp_servers m on m.id = e.server_id
+                where e.model = $1 and m.retired_at is null)
+   and (exists (select 1 from public.mcp_tool_embeddings t
+                  join public.mcp_servers m on m.id = t.server_id
+                 where t.model = $1 and m.retired_at is null)
+        or not exists (select 1 from public.mcp_servers m
+                        where m.retired_at is null and jsonb_array_length(m.tools) > 0))
+"""
+
+
 async def ensure_catalog_loaded(db: Any, settings: Any) -> LoadReport | None:
     """Startup hook: load the bundled catalog (and ``CATALOG_DIRS``) when no live server has a
-    vector of the active model (empty table, or the embedder changed), or always when operator
-    folders are configured (incremental: unchanged entries cost one hash comparison each).
-    Returns None when nothing was needed."""
+    vector of the active model (empty table, or the embedder changed) or their tools have none
+    (a database from before the tool index), or always when operator folders are configured
+    (incremental: unchanged entries cost one hash comparison each). Returns None when nothing
+    was needed."""
     from catalog.embedders import get_embedder
 
     embedder = get_embedder(settings)
     async with db.service() as conn:
-        has_vectors = await conn.fetchval(
-            "select exists (select 1 from public.mcp_server_embeddings e"
-            " join public.mcp_servers m on m.id = e.server_id"
-            " where e.model = $1 and m.retired_at is null)",
-            embedder.model_id,
-        )
+        has_vectors = await conn.fetchval(_HAS_VECTORS, embedder.model_id)
     if has_vectors and not settings.catalog_dirs:
         return None
     return await load_catalog(db, embedder, catalog_sources(settings))

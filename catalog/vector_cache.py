@@ -44,18 +44,23 @@ def cached_vectors(model_id: str, texts: list[str]) -> dict[str, list[float]]:
 
 
 async def rebuild() -> Path:
-    """Embed every bundled entry with the local model and write the cache file."""
+    """Embed every bundled entry and each of its tools (catalog.tool_index) with the local
+    model and write the cache file."""
     from catalog.loader import validate_catalog
+    from catalog.tool_index import tool_texts
 
     entries, errors, _ = validate_catalog()
     if errors:
         raise SystemExit("fix the catalog first:\n" + "\n".join(errors))
+    texts = [e.embedding_text() for e in entries]
+    texts += [text for e in entries for text in tool_texts(e).values()]
+    texts = list(dict.fromkeys(texts))
     embedder = LocalEmbedder()
-    vectors = await embedder.embed([e.embedding_text() for e in entries])
+    vectors = await embedder.embed(texts)
     path = cache_path(embedder.model_id)
     np.savez_compressed(
         path,
-        hashes=np.array([text_key(e.embedding_text()) for e in entries]),
+        hashes=np.array([text_key(t) for t in texts]),
         vectors=np.array(vectors, dtype=np.float16),
     )
     _read.cache_clear()

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import pytest_asyncio
 
-from catalog.embedders import LocalEmbedder
+from catalog.embedders import LocalEmbedder, vector_literal
 from catalog.evaluation import evaluate, isolated_database, load_queries
-from catalog.loader import ensure_catalog_loaded, load_catalog, vector_literal
+from catalog.loader import ensure_catalog_loaded, load_catalog
 from catalog.search import search_servers
 
 DATA = Path(__file__).parent / "data"

@@ -27,6 +27,18 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
         ("schick mir die Wettervorhersage", ["weather forecast"]),
         ("post the summary to Slack", []),
         ("summarise new GitHub issues", []),
+        ("what time is it in Lagos and in Lima", ["current time and time zone conversion"]),
+        ("convert 3pm Berlin time to Sydney", ["current time and time zone conversion"]),
+        ("¿qué hora es en Bogotá?", ["current time and time zone conversion"]),
+        ("an assistant that can execute Python snippets", ["run code in a sandbox"]),
+        ("remember my preferences across sessions", ["remember facts across conversations"]),
+        ("tell me when the API server goes down", ["check whether a website is up (ping, HTTP)"]),
+        ("ping example.org from three continents", ["check whether a website is up (ping, HTTP)"]),
+        # schedule words, reminders and "ping me" are not these capabilities
+        ("remind me at noon on Slack", []),
+        ("ping me on Slack when the build breaks", []),
+        ("run the nightly export job", []),
+        ("what is up with the backlog in Jira", []),
     ],
 )
 def test_capabilities_named_in_passing(clause: str, needs: list[str]) -> None:

@@ -71,6 +71,10 @@ def _view(match: Any, facts: dict[str, Any], described: bool, tools: int = 8) ->
         "similarity": None if match.similarity is None else round(float(match.similarity), 4),
         "named": match.named,
         "topic": match.topic,
+        "matched_tool": match.best_tool,
+        "tool_similarity": None
+        if match.tool_similarity is None
+        else round(float(match.tool_similarity), 4),
         "credentials": [
             c.get("name") if isinstance(c, dict) else str(c) for c in match.credentials
         ],
@@ -94,13 +98,14 @@ async def search_mcp_servers(
     very service, or null); similarity; runnable (can run on this host; false with
     runnable_reason when not); verified (started and listed its tools); auth (token, oauth or
     none); archived; official; credentials_held (the user already stored what it needs); its
-    main tools. Only servers that can run on this host are listed; ``not_runnable_here`` names
-    matches left out because this host lacks what they need (for example Docker): if only such
-    a server fits, tell the user so instead of picking it. Choose one server per capability:
-    a server the query names beats a merely similar one; among servers that fit equally, prefer
-    runnable, then verified, not archived, official, and credentials already held. Choose
-    nothing for a capability no result fits, and nothing at all for a request that needs no
-    external system.
+    main tools, and matched_tool (its tool that fits the query best, with tool_similarity) when
+    its tools helped find it. Only servers that can run on this host are listed;
+    ``not_runnable_here`` names matches left out because this host lacks what they need (for
+    example Docker): if only such a server fits, tell the user so instead of picking it.
+    Choose one server per capability: a server the query names beats a merely similar one;
+    among servers that fit equally, prefer runnable, then verified, not archived, official, and
+    credentials already held. Choose nothing for a capability no result fits, and nothing at
+    all for a request that needs no external system.
 
     Args:
         queries: One short search phrase per capability (1 to 8 phrases).
