@@ -81,7 +81,9 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
         "write local files",
     ),
     (
-        re.compile(r"\b(?:calendar|calendario|calendrier|kalender\w*|календар\w*)\b", _I),
+        re.compile(
+            r"\b(?:calendar|calendario|calendrier|kalender\w*|календар\w*)\b|カレンダー", _I
+        ),
         "calendar events",
     ),
     (  # the time *asked about*; schedule phrases ("every day at 9") are stripped before this
@@ -96,11 +98,61 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
     ),
     (
         re.compile(
-            r"\b(?:run|runs|running|execute|executes|executing)\s+(?:\w+\s+){0,2}"
-            r"(?:code|scripts?|python|javascript|snippets?)\b|\bcode\s+(?:interpreter|sandbox)\b",
+            r"\b(?:run|runs|running|execute|executes|executing)\s+(?:\w+\s+){0,2}python\b"
+            r"|\bpython\s+(?:code|scripts?|snippets?)\b",
             _I,
         ),
+        "run Python code in a sandbox",
+    ),
+    (  # any other language ("python" is the rule above: one sandbox need, not two)
+        re.compile(
+            r"^(?!.*\bpython\b).*?(?:\b(?:run|runs|running|execute|executes|executing)\s+"
+            r"(?:\w+\s+){0,2}(?:code|scripts?|javascript|snippets?)\b"
+            r"|\bcode\s+(?:interpreter|sandbox)\b)",
+            _I | re.S,
+        ),
         "run code in a sandbox",
+    ),
+    (
+        re.compile(
+            r"\b(?:terminal|shell)\s+commands?\b|\b(?:in|from)\s+(?:the|a|my)\s+(?:terminal|shell)\b"
+            r"|\brun\s+(?:the\s+)?(?:unit\s+)?tests?(?:\s+suite)?\s+(?:locally|on\s+my\s+machine)\b",
+            _I,
+        ),
+        "run terminal commands on this computer",
+    ),
+    (
+        re.compile(
+            r"\bread\s+(?:\w+\s+){0,3}(?:aloud|out\s+loud)\b|\btext[\s-]to[\s-]speech\b"
+            r"|\bvoice[\s-]?over\b|\b(?:narrate|narration)\b|\bspoken\s+audio\b",
+            _I,
+        ),
+        "text to speech audio",
+    ),
+    (
+        re.compile(
+            r"\b(?:directions|driving\s+time|travel\s+time|route\s+(?:to|from|between))\b"
+            r"|\bnearest\s+\w+|\bhow\s+(?:long|far)\s+(?:\w+\s+){0,4}(?:walk|drive|ride|cycle|"
+            r"travel|get)\w*\b|\bdistance\s+(?:from|between|to)\b|\bgeocod\w*\b",
+            _I,
+        ),
+        "maps, places and directions",
+    ),
+    (
+        re.compile(
+            r"\b(?:integral|integrate|derivative|differentiate|equation|calculus|algebra)s?\b"
+            r"|\bsolve\s+(?:\w+\s+){0,2}for\s+[a-z]\b",
+            _I,
+        ),
+        "compute maths: integrals, equations and plots",
+    ),
+    (
+        re.compile(
+            r"\bshort(?:en|ened|ening)?\s+(?:\w+\s+){0,3}(?:links?|urls?)\b|\bshort\s+links?\b"
+            r"|\blink\s+shortener\b|\burl\s+shortener\b",
+            _I,
+        ),
+        "shorten links",
     ),
     (
         re.compile(
@@ -118,7 +170,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
             r"|domains?|[\w-]+\.[a-z]{2,})\b",  # not "ping me on Slack"
             _I,
         ),
-        "check whether a website is up (ping, HTTP)",
+        "check from probes around the world whether a website is up (ping)",
     ),
 ]
 CAPABILITY_NEEDS = frozenset(need for _, need in _RULES)

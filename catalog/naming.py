@@ -9,6 +9,7 @@ name nothing. A tag names a server only when it is rare in the catalog and capit
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,13 @@ _VENDORS = frozenset("aws amazon google microsoft azure cloudflare".split())
 # Words that begin the names of several servers without naming any one of them.
 _UMBRELLAS = _VENDORS | frozenset("python java javascript typescript rust go node.js .net".split())
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Za-z0-9]")
+# Acronyms of formats and protocols: written in capitals, but naming no one service ("the PDF",
+# "over HTTP", "the API"), so they never name a server by a rare tag.
+_FORMAT_ACRONYMS = frozenset(
+    "pdf csv tsv json xml yaml html http https api apis sql url urls utc png jpg jpeg svg gif mp3"
+    " mp4 ai llm ui ux id seo kpi roi faq os cpu gpu ram dns ip tls ssl ssh sdk cli etl saas"
+    " roas pii".split()
+)
 RARE_TAG_SERVERS = 2  # a tag held by more servers than this is a topic, not a name
 TOPIC_TAG_SERVERS = 3  # a tag held by more servers than this says too little to be a topic
 
@@ -36,6 +44,30 @@ class Token:
     word: str  # lower case
     capital: bool  # written with a capital letter, not as the first word of a sentence
     upper: bool = False  # written all in capitals ("X", "SMS")
+
+
+# Chinese, Japanese and Korean scripts, which write no space between words: a brand in Latin
+# letters inside such text ("Notionのデータベース") is one word only once spaced apart.
+_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
+_SCRIPT_BOUNDARY = re.compile(rf"(?<=[A-Za-z0-9])(?=[{_CJK}])|(?<=[{_CJK}])(?=[A-Za-z0-9])")
+
+
+def normalise_request(text: str) -> str:
+    """``text`` with accents folded ("Wikipédia" → "Wikipedia": names and the English embedder
+    know the plain form) and a space between Latin and CJK runs ("Notionの" → "Notion の")."""
+    folded = "".join(_fold(c) if "\u00c0" <= c <= "\u024f" else c for c in text)
+    return _SCRIPT_BOUNDARY.sub(" ", folded)
+
+
+def _fold(letter: str) -> str:
+    # only Latin letters: the marks of Japanese kana ("で") are part of the letter
+    return "".join(c for c in unicodedata.normalize("NFKD", letter) if not unicodedata.combining(c))
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` is written (partly) in Chinese, Japanese or Korean: its Latin words are
+    then names, not English words at a sentence start."""
+    return re.search(f"[{_CJK}]", text) is not None
 
 
 def uncapitalise_sentence_starts(text: str) -> str:
@@ -83,7 +115,16 @@ def _phrase_at(request: list[Token], words: tuple[str, ...]) -> bool:
         window = request[i : i + n]
         if tuple(t.word for t in window) == words and (n > 1 or _strong(window[0])):
             return True
-    return False
+    # a one-word brand written as two capitalised words: "Triple Whale" for "Triplewhale"
+    return n == 1 and words[0] in _joined_pairs(request)
+
+
+def _joined_pairs(request: list[Token]) -> set[str]:
+    return {
+        a.word + b.word
+        for a, b in zip(request, request[1:], strict=False)
+        if a.capital and b.capital
+    }
 
 
 def names(request: list[Token], name: str, tags: list[str], rare_tags: set[str]) -> str | None:
@@ -100,7 +141,7 @@ def names(request: list[Token], name: str, tags: list[str], rare_tags: set[str])
     # a rare tag names the server when capitalised and not an ordinary word ("Jira"), or when
     # written all in capitals ("X", "SMS")
     capitalised = {t.word for t in request if t.capital and t.word not in common_words()}
-    capitalised |= {t.word for t in request if t.upper}
+    capitalised = (capitalised | {t.word for t in request if t.upper}) - _FORMAT_ACRONYMS
     for tag in tags:
         if tag in rare_tags and tag in capitalised:
             return tag
@@ -126,12 +167,34 @@ def topic(request: list[Token], tags: list[str], topic_tags: set[str]) -> str | 
     return None
 
 
+_FUNCTION_WORDS = frozenset(
+    "a an the to in on of for from with by at into onto about via through over per and or but"
+    " so then as that which who when if is are was were be been it its this these those my our"
+    " your their me us them you i we he she they each every all any some"
+    # the same in the other languages requests come in ("un e-mail de relance")
+    " de du des la le les un une el los las del der die das den dem ein eine di da do dos para"
+    " por pour avec con mit und et y e au aux en zu im am von vom van het een".split()
+)
+
+
+def modifies_another_word(text: str, tag: str) -> bool:
+    """Whether the words of ``tag`` occur in ``text`` only in front of another noun-like word
+    ("email addresses", "error rate", "cost lines"): then they describe that word, and the
+    clause is not about the tag's topic ("email" the service, "errors", "costs")."""
+    words = [_singular(t.word) for t in tokens(text)]
+    parts = [_singular(p) for p in tag.split("-") if p]
+    spots = [i for i in range(len(words) - len(parts) + 1) if words[i : i + len(parts)] == parts]
+    after = [words[i + len(parts)] if i + len(parts) < len(words) else "" for i in spots]
+    return bool(spots) and all(w.isalpha() and w not in _FUNCTION_WORDS for w in after)
+
+
 def topic_query(text: str) -> str:
     """``text`` plus the singular of its plural words, so the SQL lookup finds "movies" tags
     for "movie" and "movie" tags for "movies"."""
     extra = {w[:-1] for w in (t.word for t in tokens(text)) if len(w) > 4 and w.endswith("s")}
     extra |= {w for w in (t.word for t in tokens(text)) if "-" in w}
     extra |= {f"{t.word}s" for t in tokens(text) if len(t.word) > 3 and t.word.isalpha()}
+    extra |= _joined_pairs(tokens(text))
     return " ".join([text, *sorted(extra)])
 
 

@@ -9,7 +9,7 @@ server. This is a minimal filter for that purpose only, not a schedule parser.
 import re
 
 from catalog.capabilities import capability_needs
-from catalog.naming import uncapitalise_sentence_starts
+from catalog.naming import has_cjk, normalise_request, uncapitalise_sentence_starts
 
 # Each alternative is one kind of time phrase; they are removed before splitting.
 _DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekday|weekend"
@@ -44,7 +44,7 @@ _TIME_PHRASES = re.compile(
 )
 # Words that start a new need: "summarise X and post to Y", "do X, then Y", "X; Y".
 _SPLIT = re.compile(
-    r"\s*(?:[;.!?]+\s+|,\s*(?:and\s+|then\s+)?|\s+and\s+then\s+|\s+then\s+|\s+and\s+|\s+&\s+"
+    r"\s*(?:[;.!?]+\s+|[、。；！？]+\s*|,\s*(?:and\s+|then\s+)?|\s+and\s+then\s+|\s+then\s+|\s+and\s+|\s+&\s+"
     r"|\s+(?:plus|also|after that|afterwards)\s+"
     r"|\s+(?:y|und|et|e|и)\s+"  # "and" in Spanish, German, French, Italian, Russian
     r"|\s+(?=(?:when|whenever|every time|each time|once|if)\s)"  # a trigger is its own need
@@ -66,6 +66,37 @@ def strip_time_phrases(text: str) -> str:
     return re.sub(r"\s{2,}", " ", stripped).strip(" ,;")
 
 
+# The agent being built, as a request refers to it ("allow the agent to read files", "I want an
+# assistant that can run code"): the words say who acts, not which system it needs.
+_SELF = r"(?:the|my|our|this|an?|your)\s+(?:ai\s+)?(?:agent|assistant|bot)"
+_SELF_REFERENCES = re.compile(
+    rf"\b(?:(?:please\s+)?(?:allow|let|enable|permit|get)\s+{_SELF}\s+(?:to\s+)?"
+    rf"|(?:i\s+(?:want|need|would\s+like)|give\s+me|build(?:\s+me)?|create(?:\s+me)?"
+    rf"|make(?:\s+me)?|set\s+up)\s+{_SELF}(?:\s+(?:that|which|who)|\s+to|\s+for)?"
+    rf"(?:\s+(?:can|will|should|could))?\s+"
+    rf"|{_SELF}\s+(?:that|which)\s+(?:can|will|should)\s+)",
+    re.IGNORECASE,
+)
+
+
+def strip_self_references(text: str) -> str:
+    """``text`` without the phrases that refer to the agent itself ("let the agent ...")."""
+    return re.sub(r"\s{2,}", " ", _SELF_REFERENCES.sub(" ", text)).strip()
+
+
+_TO_USER = re.compile(
+    r"^(?:and\s+|then\s+|also\s+)*(?:(?:give|tell|show|send|hand)\s+(?:it\s+to\s+)?me\b"
+    r"|let\s+me\s+know\b|(?:notify|alert)\s+me\b(?!\s+(?:on|in|via|by|through)\b))",
+    re.IGNORECASE,
+)
+
+
+def is_reply_to_user(need: str) -> bool:
+    """Whether ``need`` only hands a result to the person ("tell me whether anything fails",
+    "give me the audio file"), which the chat does; "notify me on Slack" is not."""
+    return _TO_USER.search(need) is not None
+
+
 def _content(part: str) -> list[str]:
     return [w for w in re.findall(r"[\w.#+-]+", part.lower()) if w not in _STOPWORDS]
 
@@ -77,17 +108,29 @@ def split_needs(request: str, *, max_needs: int = MAX_NEEDS) -> list[str]:
     ['Summarise new GitHub issues', 'post the summary to Slack']
     """
     needs: list[str] = []
-    text = uncapitalise_sentence_starts(strip_time_phrases(request))
+    text = strip_self_references(strip_time_phrases(normalise_request(request)))
+    if not has_cjk(text):
+        text = uncapitalise_sentence_starts(text)
+    lead = ""  # a first fragment ("read" of "read and write files") joins the need after it
     for part in (p.strip(" ,.;:!?") for p in _SPLIT.split(text)):
         content = _content(part)
-        if len(content) >= 2 or (content and not needs):
+        if lead:
+            part, lead = f"{lead} and {part}", ""
+            content = _content(part)
+        if len(content) >= 2:
             needs.append(part)
+        elif content and not needs:
+            lead = part
         elif content:  # a fragment like "log in" belongs to the need before it
             needs[-1] = f"{needs[-1]}, {part}"
-    if len(needs) > max_needs:  # fold the tail into the last allowed need, losing no words
-        needs = [*needs[: max_needs - 1], ", ".join(needs[max_needs - 1 :])]
-    # a capability named in passing ("... by email") is a need too, while there is room
-    for extra in (c for need in list(needs) for c in capability_needs(need)):
-        if len(needs) < max_needs and extra not in needs:
-            needs.append(extra)
+    if lead:
+        needs.append(lead)
+    # a capability named in passing ("... by email") is a need too; a long request keeps room
+    # for them (at most half the needs) by folding its last clauses together, losing no words
+    extras = list(dict.fromkeys(c for need in needs for c in capability_needs(need)))
+    extras = extras[: max_needs // 2]
+    room = max_needs - len(extras)
+    if len(needs) > room:
+        needs = [*needs[: room - 1], ", ".join(needs[room - 1 :])]
+    needs += [extra for extra in extras if extra not in needs]
     return needs or ([request.strip()] if request.strip() else [])

@@ -11,6 +11,7 @@ from catalog.naming import (
     common_words,
     name_words,
     named_systems,
+    normalise_request,
     strong_words,
     tokens,
     topic,
@@ -107,7 +108,7 @@ async def prepare_search(
         queries = [queries]
     needs: list[str] = []
     for query in queries:
-        for need in split_needs(query) if split else [query.strip()]:
+        for need in split_needs(query) if split else [normalise_request(query).strip()]:
             if need and need not in needs:
                 needs.append(need)
     vectors = await embedder.embed(needs) if needs else []
