@@ -312,14 +312,103 @@ def _rows(name: str) -> list[dict[str, Any]]:
 
 
 def test_the_labelled_sets() -> None:
-    dev, test = _rows("selection_dev.jsonl"), _rows("selection_test.jsonl")
-    assert len(dev) + len(test) >= 150
-    assert not {r["query"] for r in dev} & {r["query"] for r in test}
+    # tuned on: dev and dev_extra; measured on: test (looked at once per round) and holdout
+    # (written by another engineer who never saw the selector run; never looked at)
+    names = ["selection_dev", "selection_dev_extra", "selection_test", "selection_holdout"]
+    sets = [_rows(f"{name}.jsonl") for name in names]
+    assert sum(len(rows) for rows in sets) >= 150 and len(sets[3]) >= 100
+    queries = [{r["query"] for r in rows} for rows in sets]
+    assert sum(len(q) for q in queries) == len(set().union(*queries))  # no request in two sets
     slugs = {slug for slug, _, _ in SERVERS}
     styles = {"short", "long", "two_in_clause", "schedule", "vague", "follow_up"}
-    styles |= {"non_english", "out_of_scope"}
-    for rows in (dev, test):
-        assert {r["style"] for r in rows} == styles
+    styles |= {"non_english", "out_of_scope", "capability"}
+    for rows in sets:
+        assert {r["style"] for r in rows} <= styles and len({r["style"] for r in rows}) >= 8
         for row in rows:
-            assert all(set(group) <= slugs for group in row["gold_groups"]), row
+            assert all(set(group) <= slugs for group in row["gold_groups"]), row["style"]
             assert (row["style"] == "out_of_scope") == (row["gold_groups"] == [])
+
+
+def test_a_step_a_chosen_server_can_do_adds_no_second_server() -> None:
+    results = [
+        {
+            "query": "make an infographic in Canva",
+            "servers": [_server("canva", 0.5, named="canva", tool_similarity=0.57)],
+        },
+        {
+            "query": "Export the design as a PNG",
+            "servers": [
+                _server("figma", 0.49, topic="design", tool_similarity=0.43),
+                _server("canva", 0.41, topic="design", tool_similarity=0.47),
+            ],
+        },
+    ]
+    assert choose(results) == ["canva"]
+    # a step no chosen server fits adds its own server
+    results[1]["servers"][1] |= {"similarity": 0.2, "tool_similarity": 0.25}
+    assert choose(results) == ["canva", "figma"]
+
+
+def test_a_topic_decides_only_among_servers_that_fit_alike() -> None:
+    servers = [
+        _server("mcp-python-refactoring", 0.29, topic="python"),
+        _server("mcp-code-interpreter", 0.57),
+    ]
+    assert choose([{"query": "run Python code for analysis", "servers": servers}]) == [
+        "mcp-code-interpreter"
+    ]
+    servers[1]["similarity"] = 0.42  # within the margin: the topic wins
+    assert choose([{"query": "run Python code", "servers": servers}]) == ["mcp-python-refactoring"]
+
+
+def test_a_topic_word_describing_another_word_adds_nothing_beside_named_systems() -> None:
+    def results(clause: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "query": "create each company in HubSpot",
+                "servers": [_server("hubspot", 0.5, named="hubspot")],
+            },
+            {"query": clause, "servers": [_server("resend", 0.29, topic="email")]},
+        ]
+
+    assert choose(results("find the work email addresses of its leaders")) == ["hubspot"]
+    assert choose(results("send the account manager an email")) == ["hubspot", "resend"]
+    assert choose(results("envoie un e-mail de relance")[1:]) == ["resend"]
+
+
+def test_what_goes_back_to_the_person_needs_no_server() -> None:
+    for clause in ("give me the audio file", "tell me whether anything fails", "let me know"):
+        assert choose([{"query": clause, "servers": [_server("ffmpeg", 0.48)]}]) == []
+    named = [_server("slack", 0.5, named="slack")]
+    assert choose([{"query": "notify me on Slack", "servers": named}]) == ["slack"]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "needs"),
+    [
+        (
+            "Allow the agent to read and write files in my folder",
+            ["read and write files in my folder"],
+        ),
+        (
+            "Build me a bot that posts new GitHub issues to Slack",
+            ["posts new GitHub issues to Slack"],
+        ),
+        ("I want an agent that triages GitHub issues", ["triages GitHub issues"]),
+        ("Cherche les articles Wikipédia", ["Cherche les articles Wikipedia"]),
+        (
+            "Notionのデータベースを一覧にして、Slackに投稿して。",
+            ["Notion のデータベースを一覧にして", "Slack に投稿して"],
+        ),
+    ],
+)
+def test_requests_are_normalised_before_they_split(request_text: str, needs: list[str]) -> None:
+    assert split_needs(request_text) == needs
+
+
+def test_names_written_apart_and_acronyms_that_name_nothing() -> None:
+    assert "triplewhale" in _named("Pull the ROAS from Triple Whale")
+    assert "triplewhale" not in _named("Pull the ROAS from triple whale sightings")
+    assert not _named("There's a PDF of our annual report") & {"markitdown", "pdf-reader"}
+    assert "fetch" not in _named("Check it over HTTP")
+    assert "supabase" not in _named("weise es dem Backend-Team zu")

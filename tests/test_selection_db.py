@@ -181,3 +181,52 @@ async def test_catalog_eval_on_a_never_loaded_database_loads_the_bundled_catalog
         results = await eval_loaded(fresh, settings, queries, baselines=True)
     assert results["hybrid"].group_recall == 1.0
     assert set(results) == {"hybrid", "dense_only", "bm25_only"}
+
+
+# One request per selection fix of this round (all from the dev sets, never the test splits).
+ROUND_FIXES = [
+    (  # Latin brands inside Japanese, split at 、
+        "LINEでチームに明日の会議のリマインダーを送って、Googleカレンダーにも予定を追加して。",
+        [["line"], ["google-calendar", "google-workspace"]],
+    ),
+    ("Cherche les articles Wikipédia sur la révolution de 1848", [["wikipedia-mcp"]]),
+    (  # a one-word brand written as two words
+        "Pull yesterday's ad spend and ROAS from Triple Whale and log it in our Airtable base.",
+        [["triplewhale"], ["airtable-mcp-server"]],
+    ),
+    (  # "the agent" is who acts; "read" joins the clause after it
+        "Allow the agent to read and write files in a folder on my machine.",
+        [["filesystem", "desktop-commander", "rust-mcp-filesystem"]],
+    ),
+    (  # the named server does the later step with its own tool
+        "Make a one-page infographic in Canva using these numbers. Export the design as a PNG.",
+        [["canva"]],
+    ),
+    (  # a topic tag does not beat a server that fits far better
+        "I want an assistant that can run Python code for data analysis",
+        [["e2b", "mcp-code-interpreter", "jupyter", "node-code-sandbox"]],
+    ),
+    (  # German capitalises every noun: "Backend-Team" names no backend service
+        "Erstelle für jeden neuen Sentry-Fehler ein Ticket in Jira und weise es dem Backend-Team zu.",
+        [["sentry", "sentry-remote"], ["atlassian", "atlassian-remote"]],
+    ),
+    (  # a capability; "give me the audio file" goes to the person
+        "Read this summary aloud in a natural-sounding voice and give me the audio file.",
+        [["elevenlabs"]],
+    ),
+    ("What time is it in Lagos right now?", [["time"]]),
+    (
+        "Where's the nearest pharmacy to 221B Baker Street, and how long does it take to walk?",
+        [["google-maps", "google-maps-comprehensive", "mapbox", "aws-location"]],
+    ),
+]
+
+
+async def test_this_rounds_selection_fixes_on_the_real_catalog(database, settings) -> None:
+    # every runtime counted as present (as the eval does): this checks choosing, not this host
+    anywhere = settings.model_copy(update={"host_runtimes": "node,uv,network,docker"})
+    score = await run_eval(
+        database, anywhere, [{"query": q, "gold_groups": g} for q, g in ROUND_FIXES]
+    )
+    failed = [(r["query"], r["selected"]) for r in score.rows if not r["success"]]
+    assert failed == [] and score.errors == 0
