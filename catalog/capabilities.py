@@ -35,7 +35,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
     ),
     (
         re.compile(
-            r"\b(?:by|via|over|as an?|par|por|per)\s+(?:sms|text messages?)\b|\btext\s+me\b", _I
+            r"\b(?:by|via|over|as an?|par|por|per)\s+(?:sms|text messages?)\b|\btext\s+me\b"
+            r"|\b(?:text|sms)\s+(?:\w+\s+){0,3}(?:at|on)\s+\+?\d[\d\s().-]{6,}"
+            r"|\bsend\s+(?:an?\s+)?(?:sms|text\s+message)",
+            _I,
         ),
         "send SMS text messages",
     ),
@@ -75,7 +78,11 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
     (
         re.compile(
             r"\b(?:local|downloads?|desktop|project)\s+(?:files?|folders?|director(?:y|ies))\b"
-            r"|\b(?:markdown|text|local)\s+file\b",
+            r"|\b(?:markdown|text|local)\s+file\b"
+            # files handled as files at a path here ("move them into ~/Archive"), not a file a
+            # converter reads ("convert ~/a.docx to markdown")
+            r"|\b(?:list|move|copy|delete|rename|organi[sz]e|sort|save|write)\s+(?:\w+\s+){0,5}"
+            r"(?:in|into|to|from|under)\s+~/|\b(?:files|folders)\s+(?:in|under|from)\s+~/",
             _I,
         ),
         "write local files",
@@ -88,7 +95,9 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
     ),
     (  # the time *asked about*; schedule phrases ("every day at 9") are stripped before this
         re.compile(
-            r"\bwhat\s+time\s+(?:is\s+it|it\s+is)\b|\btime\s*zones?\b|\bcurrent\s+time\b"
+            r"\bwhat\s+time\s+(?:is|it|will|would|does|do)\b|\btime\s*zones?\b|\bcurrent\s+time\b"
+            r"|\bwhat\s+is\s+that\s+in\b|\b(?:pacific|eastern|central|mountain)\s+time\b"
+            r"|\b(?:india|china|japan|korea)\s+standard\s+time\b"
             r"|\blocal\s+time\b|\bconvert\s+(?:\w+\s+){0,2}times?\b|\bqu(?:e|é)\s+hora\b"
             r"|\bheure\s+(?:locale|actuelle)\b|\bfuseaux?\s+horaires?\b|\bzona\s+horaria\b"
             r"|\buhrzeit\b|\bzeitzonen?\b|\bfuso\s+orario\b|\bfuso\s+hor[aá]rio\b",
@@ -96,17 +105,25 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
         ),
         "current time and time zone conversion",
     ),
+    (  # code that must not run here: a cloud sandbox, whatever the language
+        re.compile(
+            r"\b(?:untrusted|isolated)\s+(?:\w+\s+){0,2}(?:code|snippets?|scripts?|sandbox)\b",
+            _I,
+        ),
+        "run code safely in a cloud sandbox",
+    ),
     (
         re.compile(
-            r"\b(?:run|runs|running|execute|executes|executing)\s+(?:\w+\s+){0,2}python\b"
-            r"|\bpython\s+(?:code|scripts?|snippets?)\b",
-            _I,
+            r"^(?!.*\b(?:untrusted|isolated)\b).*?(?:\b(?:run|runs|running|execute|executes"
+            r"|executing)\s+(?:\w+\s+){0,2}python\b|\bpython\s+(?:code|scripts?|snippets?)\b)",
+            _I | re.S,
         ),
         "run Python code in a sandbox",
     ),
     (  # any other language ("python" is the rule above: one sandbox need, not two)
         re.compile(
-            r"^(?!.*\bpython\b).*?(?:\b(?:run|runs|running|execute|executes|executing)\s+"
+            r"^(?!.*\b(?:python|untrusted|isolated)\b).*?(?:\b(?:run|runs|running|execute"
+            r"|executes|executing)\s+"
             r"(?:\w+\s+){0,2}(?:code|scripts?|javascript|snippets?)\b"
             r"|\bcode\s+(?:interpreter|sandbox)\b)",
             _I | re.S,
@@ -132,6 +149,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
     (
         re.compile(
             r"\b(?:directions|driving\s+time|travel\s+time|route\s+(?:to|from|between))\b"
+            r"|\bby\s+(?:public\s+transport|transit|train\s+and\s+bus)\b"
             r"|\bnearest\s+\w+|\bhow\s+(?:long|far)\s+(?:\w+\s+){0,4}(?:walk|drive|ride|cycle|"
             r"travel|get)\w*\b|\bdistance\s+(?:from|between|to)\b|\bgeocod\w*\b",
             _I,
@@ -149,6 +167,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
     (
         re.compile(
             r"\bshort(?:en|ened|ening)?\s+(?:\w+\s+){0,3}(?:links?|urls?)\b|\bshort\s+links?\b"
+            r"|\bshorten\s+https?://"
             r"|\blink\s+shortener\b|\burl\s+shortener\b",
             _I,
         ),
@@ -166,11 +185,88 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
         re.compile(
             r"\b(?:site|website|server|api|endpoint|service|url)s?\s+(?:goes|go|is|are|went)"
             r"\s+(?:still\s+)?(?:down|up|reachable|unreachable|offline)\b|\buptime\b|\btraceroute\b"
+            r"|\bwhether\s+\S+\s+is\s+(?:still\s+)?(?:up|down|reachable|online)\b"
+            r"|\bfrom\s+(?:probes|(?:several|multiple|many|different)\s+(?:locations|countries|regions))\b"
             r"|\bping\s+(?:the\s+|our\s+|my\s+)?(?:hosts?|servers?|(?:web)?sites?|urls?|ips?"
             r"|domains?|[\w-]+\.[a-z]{2,})\b",  # not "ping me on Slack"
             _I,
         ),
         "check from probes around the world whether a website is up (ping)",
+    ),
+    (
+        re.compile(
+            r"\bpush\s+notifications?\b|\b(?:buzz|ping)\s+my\s+phone\b"
+            r"|\bnotif(?:y|ication)\s+(?:\w+\s+){0,2}(?:on\s+)?my\s+phone\b",
+            _I,
+        ),
+        "send push notifications to my phone",
+    ),
+    (
+        re.compile(
+            r"\b[\w-]+\.(?:com|net|org|io|dev|app|ai|co)\b.{0,40}\b(?:available|register|taken)\b"
+            r"|\bdomain\s+names?\b.{0,40}\b(?:available|register|ideas|suggest)",
+            _I,
+        ),
+        "check whether a domain name is available",
+    ),
+    (
+        re.compile(
+            r"\b(?:generate|create|make|draw|paint|render)\s+(?:\w+\s+){0,4}"
+            r"(?:image|picture|illustration|artwork|photo|poster|logo)s?\b",
+            _I,
+        ),
+        "generate images from a text prompt",
+    ),
+    (  # a page given by its address, to be read
+        re.compile(
+            r"^(?=.*https?://)(?=.*\b(?:read|fetch|open|visit|load|pages?|articles?|summari[sz]e)\b)",
+            _I | re.S,
+        ),
+        "fetch a web page",
+    ),
+    (
+        re.compile(
+            r"\b(?:trim|cut|crop|overlay|lay)\s+(?:\w+\s+){0,4}(?:video|clip|audio|mp4|mp3)\b"
+            r"|\b(?:convert|transcode)\s+(?:\w+\s+){0,3}(?:video|mp4|mov|audio)\b",
+            _I,
+        ),
+        "edit audio and video files",
+    ),
+    (
+        re.compile(
+            r"\b(?:preprints?|arxiv|(?:research|scientific|academic)\s+papers?|papers\s+on)\b", _I
+        ),
+        "search academic papers and preprints",
+    ),
+    (
+        re.compile(
+            r"\b(?:turn|switch)\s+(?:on|off)\s+(?:\w+\s+){0,3}lights?\b|\blights?\b.{0,30}?"
+            r"\b(?:on|off)\b|\b(?:door|garage|window)\s+(?:\w+\s+)?(?:is\s+)?(?:locked|unlocked|sensor)"
+            r"|\bthermostat\b|\bsmart\s+home\b",
+            _I,
+        ),
+        "control smart home devices (lights, locks, sensors)",
+    ),
+    (
+        re.compile(  # an app's crashes, not "crash-looping pods"
+            r"\bstack\s+traces?\b|\bcrash\s+reports?\b|\bunhandled\s+exceptions?\b"
+            r"|\b(?:app|application)\s+crash(?:es)?\b",
+            _I,
+        ),
+        "track application errors and crashes",
+    ),
+    (
+        re.compile(
+            r"\b(?:apartment|flat|house|home|room|cabin|villa)\s+(?:rentals?|to\s+rent|for\s+rent)\b"
+            r"|\bvacation\s+rentals?\b|\b(?:rent|book)\s+(?:an?\s+)?(?:\w+\s+)?(?:apartment|flat|cabin)\b"
+            r"|\bwhole-apartment\b",
+            _I,
+        ),
+        "find holiday rentals to stay in",
+    ),
+    (
+        re.compile(r"\b(?:vessels?|tankers?|(?:cargo|container|cruise)\s+ships?|maritime)\b", _I),
+        "track ships and vessels at sea",
     ),
 ]
 CAPABILITY_NEEDS = frozenset(need for _, need in _RULES)

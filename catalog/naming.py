@@ -28,6 +28,13 @@ _FORMAT_ACRONYMS = frozenset(
     " mp4 ai llm ui ux id seo kpi roi faq os cpu gpu ram dns ip tls ssl ssh sdk cli etl saas"
     " roas pii".split()
 )
+# Languages and countries are capitalised, and some servers carry them as tags ("india" on an
+# Indian broker): they say where or in what, never which service.
+_NOT_NAMES_BY_TAG = (
+    _FORMAT_ACRONYMS
+    | frozenset("python java javascript typescript rust go ruby php kotlin swift".split())
+    | frozenset("india china japan germany france brazil australia canada europe uk usa".split())
+)
 RARE_TAG_SERVERS = 2  # a tag held by more servers than this is a topic, not a name
 TOPIC_TAG_SERVERS = 3  # a tag held by more servers than this says too little to be a topic
 
@@ -141,7 +148,7 @@ def names(request: list[Token], name: str, tags: list[str], rare_tags: set[str])
     # a rare tag names the server when capitalised and not an ordinary word ("Jira"), or when
     # written all in capitals ("X", "SMS")
     capitalised = {t.word for t in request if t.capital and t.word not in common_words()}
-    capitalised = (capitalised | {t.word for t in request if t.upper}) - _FORMAT_ACRONYMS
+    capitalised = (capitalised | {t.word for t in request if t.upper}) - _NOT_NAMES_BY_TAG
     for tag in tags:
         if tag in rare_tags and tag in capitalised:
             return tag
@@ -177,15 +184,45 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-def modifies_another_word(text: str, tag: str) -> bool:
+def modifies_another_word(text: str, tag: str, server_text: str = "") -> bool:
     """Whether the words of ``tag`` occur in ``text`` only in front of another noun-like word
     ("email addresses", "error rate", "cost lines"): then they describe that word, and the
-    clause is not about the tag's topic ("email" the service, "errors", "costs")."""
+    clause is not about the tag's topic ("email" the service, "errors", "costs"). A following
+    word the server's own text uses ("weather forecast", "smart home lights") is its topic."""
     words = [_singular(t.word) for t in tokens(text)]
     parts = [_singular(p) for p in tag.split("-") if p]
     spots = [i for i in range(len(words) - len(parts) + 1) if words[i : i + len(parts)] == parts]
     after = [words[i + len(parts)] if i + len(parts) < len(words) else "" for i in spots]
-    return bool(spots) and all(w.isalpha() and w not in _FUNCTION_WORDS for w in after)
+    own = {_singular(t.word) for t in tokens(server_text)}
+    return bool(spots) and all(
+        w.isalpha() and w not in _FUNCTION_WORDS and w not in own for w in after
+    )
+
+
+_POSSESSIVE = re.compile(r"\b(?:my|our|your|their)\s+(?:[a-z]+\s+)?([A-Z][A-Za-z0-9]+)\b")
+
+
+def possessive_names(text: str) -> list[str]:
+    """Words that look like a product the person uses: capitalised after "my/our" ("into my
+    personal Todoist", "cancel my Zoom meeting"), not an ordinary word. The search reports those
+    no catalog server is named by, so no stand-in is chosen for them."""
+    return [
+        m.group(1).lower()
+        for m in _POSSESSIVE.finditer(text)
+        if m.group(1).lower() not in common_words() and m.group(1).lower() not in _NOT_NAMES_BY_TAG
+    ]
+
+
+# A vendor's product written as "<Vendor> <Product>" ("Microsoft Teams", "Google Keep").
+_VENDOR_PRODUCT = re.compile(
+    r"\b(?:Microsoft|Google|Amazon|AWS|Azure|Apple|Adobe|Oracle|IBM|SAP|Zoho|Meta)\s+[A-Z][\w.]+"
+)
+
+
+def vendor_products(text: str) -> list[str]:
+    """The product words of the vendors' products ``text`` names ("post it in our Microsoft
+    Teams channel" → ["teams"]): a need naming one that no server offers gets no stand-in."""
+    return [m.group().split()[-1].lower().rstrip(".") for m in _VENDOR_PRODUCT.finditer(text)]
 
 
 def topic_query(text: str) -> str:

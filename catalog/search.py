@@ -12,6 +12,7 @@ from catalog.naming import (
     name_words,
     named_systems,
     normalise_request,
+    possessive_names,
     strong_words,
     tokens,
     topic,
@@ -20,7 +21,7 @@ from catalog.naming import (
 from catalog.needs import split_needs
 
 __all__ = ["PreparedSearch", "ServerMatch", "interleave", "run_search", "search_servers"]
-__all__ += ["prepare_search", "rank_needs", "split_needs"]
+__all__ += ["prepare_search", "rank_needs", "split_needs", "unknown_names"]
 
 # $10 host_runtimes: what this host can run (catalog.runtimes); servers needing more are left
 # out of the candidates in SQL. NULL searches everything (``runnable`` then says why not).
@@ -206,6 +207,18 @@ async def _rank_need(conn: Any, need: str, vector: list[float], scope: _Scope) -
     # a server the need names comes first; the stable sort keeps the fused order otherwise
     ranking.sort(key=lambda m: m.named is None)
     return ranking[: max(scope.limit, sum(m.named is not None for m in ranking))]
+
+
+async def unknown_names(conn: Any, need: str) -> list[str]:
+    """The product-like words of ``need`` ("my personal Todoist") that name no catalog server:
+    the person uses a service the catalog lacks, so nothing should stand in for it."""
+    words = possessive_names(need)
+    if not words:
+        return []
+    rows = await conn.fetch(_NAMING_SQL, " ".join(words))
+    known = {w for r in rows for w in (*name_words(r["name"]), *r["tags"], *r["slug"].split("-"))}
+    known |= {r["slug"].replace("-", "") for r in rows}
+    return [w for w in words if w not in known]
 
 
 async def rank_needs(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.capabilities import capability_needs, is_capability_need
-from catalog.naming import modifies_another_word
+from catalog.naming import modifies_another_word, vendor_products
 from catalog.needs import is_reply_to_user
 
 # A need that names no service takes the best similar server only at or above this cosine
@@ -91,7 +91,7 @@ def _pick_similar(
         for s in servers
         if s.get("topic")
         and _similarity(s) >= topic_floor
-        and not (query and modifies_another_word(query, str(s["topic"])))
+        and not (query and modifies_another_word(query, str(s["topic"]), _text(s)))
     ]
     similar = [s for s in servers if _similarity(s) >= floor and s.get("why") != "text"]
     # a topic word decides only among servers that fit about alike: "run Python code in a
@@ -115,9 +115,11 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         for item in (results if isinstance(results, list) else [])
         if isinstance(item, dict)
     ]
-    # a need that names a service which cannot run here gets nothing, not a stand-in
+    # a need that names a service which cannot run here, or one the catalog lacks ("my
+    # Todoist"), gets nothing, not a stand-in
     unrunnable = [
         any(isinstance(s, dict) and s.get("named") for s in item.get("not_runnable_here", []))
+        or bool(item.get("not_in_catalog"))
         for item in (results if isinstance(results, list) else [])
         if isinstance(item, dict)
     ]
@@ -141,7 +143,9 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
             continue
         if named := _pick_named(servers):
             picks[index] = named
-        elif named_elsewhere:
+        # a named service that cannot run here, or one the catalog lacks ("Microsoft Teams"),
+        # gets nothing, not a stand-in
+        elif named_elsewhere or _lacks_vendor_product(query, servers):
             continue
         # a clause that names no service but a capability ("take a screenshot in a real
         # browser") is that capability: its fixed phrase finds the server, not the clause's
@@ -161,7 +165,7 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         # in a request that names its systems, a topic word in front of another noun ("the work
         # email addresses", "error rate") describes that noun: no email or error server for it
         # (dev split; applied to every request it also dropped "smart home lights")
-        modifier_check = queries[index] if any_named else ""
+        modifier_check = queries[index]
         found = _pick_similar(items[index], floor, topic_floor, modifier_check)
         # a step ("export the design as a PNG") that a server already chosen can do about as
         # well as any (Canva, by its own export tool) adds no second server
@@ -170,6 +174,22 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
             chosen += found
     ordered = [slug for index in sorted(picks) for slug in picks[index]] + capabilities
     return list(dict.fromkeys(ordered))
+
+
+def _lacks_vendor_product(query: str, servers: list[dict[str, Any]]) -> bool:
+    """Whether the need names a vendor's product ("Microsoft Teams") that none of its servers
+    mentions in its name or description (Google Drive mentions "Google Docs, Sheets")."""
+    for product in vendor_products(query):
+        stem = product[:-1] if product.endswith("s") else product
+        if not any(
+            stem in f"{s.get('name', '')} {s.get('description', '')}".lower() for s in servers
+        ):
+            return True
+    return False
+
+
+def _text(server: dict[str, Any]) -> str:
+    return f"{server.get('name', '')} {server.get('description', '')} {server.get('slug', '')}"
 
 
 def _fit(server: dict[str, Any]) -> float:

@@ -351,7 +351,7 @@ def test_a_step_a_chosen_server_can_do_adds_no_second_server() -> None:
 
 def test_a_topic_decides_only_among_servers_that_fit_alike() -> None:
     servers = [
-        _server("mcp-python-refactoring", 0.29, topic="python"),
+        _server("mcp-python-refactoring", 0.29, topic="python", description="Refactor Python code"),
         _server("mcp-code-interpreter", 0.57),
     ]
     assert choose([{"query": "run Python code for analysis", "servers": servers}]) == [
@@ -412,3 +412,12 @@ def test_names_written_apart_and_acronyms_that_name_nothing() -> None:
     assert not _named("There's a PDF of our annual report") & {"markitdown", "pdf-reader"}
     assert "fetch" not in _named("Check it over HTTP")
     assert "supabase" not in _named("weise es dem Backend-Team zu")
+
+
+def test_a_vendor_product_the_catalog_lacks_gets_no_stand_in() -> None:
+    slack = _server("slack", 0.45, topic="channels", description="Slack workspace: channels")
+    teams = [{"query": "Post the deck in our Microsoft Teams channel", "servers": [slack]}]
+    assert choose(teams) == []
+    drive = _server("google-drive", 0.45, description="Exporting Google Docs, Sheets and Slides")
+    docs = [{"query": "Read my Google Docs about pricing", "servers": [drive]}]
+    assert choose(docs) == ["google-drive"]

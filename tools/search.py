@@ -10,7 +10,7 @@ from pydantic import Field
 from catalog.embedders import get_embedder
 from catalog.models import CatalogEntry
 from catalog.runtimes import host_runtimes
-from catalog.search import prepare_search, rank_needs
+from catalog.search import prepare_search, rank_needs, unknown_names
 from credentials import service
 from tools.registry import ToolContext, ToolError
 
@@ -102,6 +102,8 @@ async def search_mcp_servers(
     its tools helped find it. Only servers that can run on this host are listed;
     ``not_runnable_here`` names matches left out because this host lacks what they need (for
     example Docker): if only such a server fits, tell the user so instead of picking it.
+    ``not_in_catalog`` lists words of the query that look like a product the person uses but
+    name no catalog server ("my Todoist"): say the catalog lacks it rather than pick a stand-in.
     Choose one server per capability: a server the query names beats a merely similar one;
     among servers that fit equally, prefer runnable, then verified, not archived, official, and
     credentials already held. Choose nothing for a capability no result fits, and nothing at
@@ -122,6 +124,7 @@ async def search_mcp_servers(
         rankings = [_top(r, limit) for r in await rank_needs(conn, prepared, limit, host=host)]
         # the same ranking unfiltered, to name what was left out for this host
         everything = await rank_needs(conn, prepared, limit, host=host, only_runnable=False)
+        unknown = [await unknown_names(conn, need) for need in prepared.needs]
         slugs = list(dict.fromkeys(m.slug for r in rankings for m in r))
         # the entries and what the user holds, in the one catalog read
         statuses = await service.credential_status(conn, ctx.user.id, slugs) if slugs else []
@@ -129,10 +132,12 @@ async def search_mcp_servers(
     result: dict[str, Any] = {}
     for described, tools, others, left in _LEVELS:  # less detail until the result fits
         results: list[dict[str, Any]] = []
-        for q, r, every in zip(queries, rankings, everything, strict=True):
+        for q, r, every, lacking in zip(queries, rankings, everything, unknown, strict=True):
             kept = _top(r, min(limit, others))
             servers = [_view(m, facts.get(m.slug, {}), described, tools) for m in kept]
             item: dict[str, Any] = {"query": q, "servers": servers}
+            if lacking:
+                item["not_in_catalog"] = lacking
             if left_out := [_left_out(m) for m in every if not m.runnable][: min(limit, left)]:
                 item["not_runnable_here"] = left_out
             results.append(item)
