@@ -268,6 +268,18 @@ _RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for
         re.compile(r"\b(?:vessels?|tankers?|(?:cargo|container|cruise)\s+ships?|maritime)\b", _I),
         "track ships and vessels at sea",
     ),
+    (
+        re.compile(r"\.xlsx\b|\b(?:excel\s+)?workbooks?\b", _I),
+        "read and edit Excel workbooks",
+    ),
+    (
+        re.compile(
+            r"\b(?:local|docker)\s+containers?\b"
+            r"|\bcontainers?\s+(?:running\s+)?on\s+(?:this|my)\s+(?:machine|laptop|computer|host)\b",
+            _I,
+        ),
+        "manage Docker containers",
+    ),
 ]
 CAPABILITY_NEEDS = frozenset(need for _, need in _RULES)
 

@@ -63,7 +63,15 @@ def normalise_request(text: str) -> str:
     """``text`` with accents folded ("Wikipédia" → "Wikipedia": names and the English embedder
     know the plain form) and a space between Latin and CJK runs ("Notionの" → "Notion の")."""
     folded = "".join(_fold(c) if "\u00c0" <= c <= "\u024f" else c for c in text)
-    return _SCRIPT_BOUNDARY.sub(" ", folded)
+    return _URL.sub(_with_site_name, _SCRIPT_BOUNDARY.sub(" ", folded))
+
+
+# An address names its site's service: "https://www.youtube.com/watch?v=…" is YouTube.
+_URL = re.compile(r"https?://(?:www\.|m\.)?([a-z0-9-]+)\.[a-z.]+[^\s]*", re.IGNORECASE)
+
+
+def _with_site_name(match: re.Match[str]) -> str:
+    return f"{match.group()} ({match.group(1).capitalize()})"
 
 
 def _fold(letter: str) -> str:

@@ -91,6 +91,23 @@ _TO_USER = re.compile(
 )
 
 
+# Steps the agent's model does itself, on what the other steps fetched: comparing, classifying,
+# summarising, drafting. A clause that is only such a step and names no service needs none.
+_OWN_WORK = re.compile(
+    r"^(?:and\s+|then\s+|also\s+|finally\s+)*(?:compare|classify|categori[sz]e|summari[sz]e"
+    r"|explain|decide|judge|rank|rate|score|pick\s+out|note|draft|rewrite|proofread|estimate"
+    r"|write\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,3}(?:note|summary|description|draft|paragraph"
+    r"|sentence|commit\s+message|changelog|postmortem|review|report|script|thread)s?)\b",
+    re.IGNORECASE,
+)
+
+
+def is_own_work(need: str) -> bool:
+    """Whether ``need`` is a step the agent's model does itself ("compare how each one builds
+    its index", "classify each failure"), which needs no server unless it names one."""
+    return _OWN_WORK.search(need) is not None
+
+
 def is_reply_to_user(need: str) -> bool:
     """Whether ``need`` only hands a result to the person ("tell me whether anything fails",
     "give me the audio file"), which the chat does; "notify me on Slack" is not."""

@@ -5,19 +5,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from catalog.embedders import Embedder, vector_literal
-from catalog.naming import (
-    RARE_TAG_SERVERS,
-    TOPIC_TAG_SERVERS,
-    common_words,
-    name_words,
-    named_systems,
-    normalise_request,
-    possessive_names,
-    strong_words,
-    tokens,
-    topic,
-    topic_query,
-)
+from catalog.named import named_in, unknown_names
+from catalog.naming import normalise_request, strong_words
 from catalog.needs import split_needs
 
 __all__ = ["PreparedSearch", "ServerMatch", "interleave", "run_search", "search_servers"]
@@ -31,7 +20,6 @@ select slug, name, description, score, why, credentials, similarity, requires, r
   from public.search_mcp_servers(
     $1, $2::extensions.vector, $3, $4, $5, 60, $6, $7, $8, 200, $10, $9, $11)
 """
-_NAMING_SQL = "select slug, name, tags, tag_servers from public.catalog_naming_candidates($1)"
 # Servers a need names that the ranking did not reach, with their similarity to the need.
 _NAMED_SQL = """
 select m.slug, m.name, m.description, 0.0 as score, 'name' as why, m.credentials,
@@ -116,29 +104,6 @@ async def prepare_search(
     return PreparedSearch(embedder.model_id, needs, vectors)
 
 
-def _own_common_words(name: str) -> set[str]:
-    # a tag that is the server's own ordinary-word name ("fetch", "time") is its name, not a
-    # topic: it must be capitalised like any such name
-    words = name_words(name)
-    return set(words) & common_words() if len(words) == 1 else set()
-
-
-async def _named(conn: Any, need: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(slug → words naming it, slug → topic tag) for this need."""
-    rows = await conn.fetch(_NAMING_SQL, topic_query(need))
-    servers = [(r["slug"], r["name"], list(r["tags"])) for r in rows]
-    counts = {t: n for r in rows for t, n in zip(r["tags"], r["tag_servers"], strict=True)}
-    rare = {t for t, n in counts.items() if n <= RARE_TAG_SERVERS}
-    topic_tags = {t for t, n in counts.items() if n <= TOPIC_TAG_SERVERS}
-    request = tokens(need)
-    topics = {
-        slug: found
-        for slug, name, tags in servers
-        if (found := topic(request, tags, topic_tags - _own_common_words(name)))
-    }
-    return named_systems(need, servers, rare), topics
-
-
 def _match(row: Any, need: str, host: frozenset[str] | None) -> ServerMatch:
     requires = list(row["requires"] or [])
     missing = [r for r in requires if host is not None and r not in host]
@@ -195,7 +160,7 @@ async def _rank_need(conn: Any, need: str, vector: list[float], scope: _Scope) -
     ranking = [_match(r, need, scope.host) for r in rows]
     if not w.naming:
         return ranking
-    named, topics = await _named(conn, need)
+    named, topics = await named_in(conn, need)
     for match in ranking:
         match.named, match.topic = named.get(match.slug), topics.get(match.slug)
     missing = [slug for slug in named if slug not in {m.slug for m in ranking}]
@@ -207,18 +172,6 @@ async def _rank_need(conn: Any, need: str, vector: list[float], scope: _Scope) -
     # a server the need names comes first; the stable sort keeps the fused order otherwise
     ranking.sort(key=lambda m: m.named is None)
     return ranking[: max(scope.limit, sum(m.named is not None for m in ranking))]
-
-
-async def unknown_names(conn: Any, need: str) -> list[str]:
-    """The product-like words of ``need`` ("my personal Todoist") that name no catalog server:
-    the person uses a service the catalog lacks, so nothing should stand in for it."""
-    words = possessive_names(need)
-    if not words:
-        return []
-    rows = await conn.fetch(_NAMING_SQL, " ".join(words))
-    known = {w for r in rows for w in (*name_words(r["name"]), *r["tags"], *r["slug"].split("-"))}
-    known |= {r["slug"].replace("-", "") for r in rows}
-    return [w for w in words if w not in known]
 
 
 async def rank_needs(

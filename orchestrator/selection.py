@@ -15,7 +15,7 @@ from typing import Any
 
 from catalog.capabilities import capability_needs, is_capability_need
 from catalog.naming import modifies_another_word, vendor_products
-from catalog.needs import is_reply_to_user
+from catalog.needs import is_own_work, is_reply_to_user
 
 # A need that names no service takes the best similar server only at or above this cosine
 # similarity (local MiniLM embedder). All four floors were chosen on the dev split only
@@ -154,7 +154,9 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
             continue
         # "give me the audio file", "tell me whether anything fails": the answer goes to the
         # person in the chat, which needs no server
-        elif not is_reply_to_user(query):
+        # "compare how each one builds its index", "classify each failure": the agent's model
+        # does that step itself
+        elif not is_reply_to_user(query) and not is_own_work(query):
             unnamed.append(index)
     chosen = [slug for slugs in picks.values() for slug in slugs]
     capabilities = _pick_capabilities(

@@ -376,6 +376,19 @@ def test_a_topic_word_describing_another_word_adds_nothing_beside_named_systems(
     assert choose(results("envoie un e-mail de relance")[1:]) == ["resend"]
 
 
+def test_a_step_the_agents_model_does_itself_needs_no_server() -> None:
+    for clause in ("Compare how each one builds its index", "classify each failure"):
+        assert choose([{"query": clause, "servers": [_server("buildkite", 0.45)]}]) == []
+    named = [_server("gmail-mcp", 0.5, named="gmail")]
+    assert choose([{"query": "draft a reply in Gmail", "servers": named}]) == ["gmail-mcp"]
+
+
+def test_an_address_names_its_site() -> None:
+    assert split_needs("Get the transcript of https://www.youtube.com/watch?v=Qk3") == [
+        "Get the transcript of https://www.youtube.com/watch?v=Qk3 (Youtube)"
+    ]
+
+
 def test_what_goes_back_to_the_person_needs_no_server() -> None:
     for clause in ("give me the audio file", "tell me whether anything fails", "let me know"):
         assert choose([{"query": clause, "servers": [_server("ffmpeg", 0.48)]}]) == []

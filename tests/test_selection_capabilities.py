@@ -51,6 +51,8 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
         ("the crash reports of our app", ["track application errors and crashes"]),
         ("a cabin to rent near Oslo", ["find holiday rentals to stay in"]),
         ("which tankers are near Rotterdam", ["track ships and vessels at sea"]),
+        ("open ~/reports/q3_sales.xlsx", ["read and edit Excel workbooks"]),
+        ("the containers on this machine", ["manage Docker containers"]),
         # verbs and neighbours of those words are not the capabilities
         ("convert ~/legal/msa.docx to markdown", []),
         ("we ship the release on Friday", []),
