@@ -44,7 +44,8 @@ _TIME_PHRASES = re.compile(
 )
 # Words that start a new need: "summarise X and post to Y", "do X, then Y", "X; Y".
 _SPLIT = re.compile(
-    r"\s*(?:[;.!?]+\s+|[、。；！？]+\s*|,\s*(?:and\s+|then\s+)?|\s+and\s+then\s+|\s+then\s+|\s+and\s+|\s+&\s+"
+    r"\s*(?:[;.!?]+\s+|[、。；！？]+\s*|,\s*(?:and\s+|then\s+)?|\s+and\s+then\s+|\s+then\s+|\s+&\s+"
+    r"|\s+and\s+(?!that\s|which\s|who\s)"  # "remember that A and that B" is one need
     r"|\s+(?:plus|also|after that|afterwards)\s+"
     r"|\s+(?:y|und|et|e|и)\s+"  # "and" in Spanish, German, French, Italian, Russian
     r"|\s+(?=(?:when|whenever|every time|each time|once|if)\s)"  # a trigger is its own need

@@ -1,0 +1,285 @@
+"""The table of catalog.capabilities: each pattern a clause may match, and the fixed search
+phrase of the capability it names. Written for this purpose from generic verbs and nouns; each
+rule was checked on the dev splits (tests/data/selection_dev*.jsonl) only."""
+
+import re
+
+__all__ = ["RULES"]
+
+_WORD = r"(?:it|them|this|that|these|those|the|a|an|me|us|him|her|my|our|their|each|every)"
+_I = re.IGNORECASE
+# The words of other languages are a small gloss written for this table (Spanish, French,
+# German, Italian, Portuguese, Russian): the local embedder reads English only.
+_EMAIL_WORDS = (
+    r"correos?(?:\s+electr[oó]nicos?)?|courriels?|e-?mails?|posta\s+elettronica|письм\w*|почт\w*"
+)
+RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for it)
+    (
+        re.compile(
+            rf"\b(?:by|via|over|through|per|in an?|as an?|par|por|mit|con)\s+(?:{_EMAIL_WORDS})\b"
+            rf"|\be-?mail(?:s|ed|ing)?\s+{_WORD}\b|\bsend\s+(?:\w+\s+){{0,3}}e-?mails?\b"
+            r"|\b(?:correos?|courriels?|письм\w*|почт\w*)\b",
+            _I,
+        ),
+        "send email messages",
+    ),
+    (
+        re.compile(r"\b(?:tweet(?:s|ed|ing)?|tuite\w*|tuits?|twitte\w*)\b", _I),
+        "post tweets on X (Twitter)",
+    ),
+    (
+        re.compile(
+            r"\b(?:by|via|over|as an?|par|por|per)\s+(?:sms|text messages?)\b|\btext\s+me\b"
+            r"|\b(?:text|sms)\s+(?:\w+\s+){0,3}(?:at|on)\s+\+?\d[\d\s().-]{6,}"
+            r"|\bsend\s+(?:an?\s+)?(?:sms|text\s+message)",
+            _I,
+        ),
+        "send SMS text messages",
+    ),
+    (
+        re.compile(
+            r"\b(?:translat(?:e|es|ed|ing|ion|ions)|tradu[cz]\w*|tradui\w*|übersetz\w*"
+            r"|tradurr\w*|перев[оеи]\w*)\b",
+            _I,
+        ),
+        "translate text between languages",
+    ),
+    (
+        re.compile(
+            r"\b(?:weather|forecast|clima|météo|meteo|wetter\w*|погод\w*|previsão)\b"
+            r"|\b(?:el|del)\s+tiempo\s+(?:en|de|para|hoy)\b",
+            _I,
+        ),
+        "weather forecast",
+    ),
+    (
+        re.compile(r"\b(?:scrap(?:e|es|ed|ing)|crawl(?:s|ed|ing)?|raspa\w*|extraer\s+datos)\b", _I),
+        "crawl web pages",
+    ),
+    (
+        re.compile(
+            r"\bsearch(?:es|ing)?\s+the\s+(?:web|internet)\b|\bweb\s+search\b"
+            r"|\b(?:busca\w*|recherche\w*|cerca\w*|pesquis\w*)\s+(?:en|sur|su|na|no)\s+"
+            r"(?:la\s+|le\s+|il\s+|a\s+)?(?:web|internet)\b|\bim\s+(?:web|internet)\b",
+            _I,
+        ),
+        "search the web",
+    ),
+    (
+        re.compile(r"\b(?:screenshots?|headless|(?:real|web)\s+browser)\b", _I),
+        "automate a web browser",
+    ),
+    (
+        re.compile(
+            r"\b(?:local|downloads?|desktop|project)\s+(?:files?|folders?|director(?:y|ies))\b"
+            r"|\b(?:markdown|text|local)\s+file\b"
+            # files handled as files at a path here ("move them into ~/Archive"), not a file a
+            # converter reads ("convert ~/a.docx to markdown")
+            r"|\b(?:list|move|copy|delete|rename|organi[sz]e|sort|save|write)\s+(?:\w+\s+){0,5}"
+            r"(?:in|into|to|from|under)\s+~/|\b(?:files|folders)\s+(?:in|under|from)\s+~/",
+            _I,
+        ),
+        "write local files",
+    ),
+    (
+        re.compile(
+            r"\b(?:calendar|calendario|calendrier|kalender\w*|календар\w*)\b|カレンダー", _I
+        ),
+        "calendar events",
+    ),
+    (  # the time *asked about*; schedule phrases ("every day at 9") are stripped before this
+        re.compile(
+            r"\bwhat\s+time\s+(?:is|it|will|would|does|do)\b|\btime\s*zones?\b|\bcurrent\s+time\b"
+            r"|\bwhat\s+is\s+that\s+in\b|\b(?:pacific|eastern|central|mountain)\s+time\b"
+            r"|\b(?:india|china|japan|korea)\s+standard\s+time\b"
+            r"|\blocal\s+time\b|\bconvert\s+(?:\w+\s+){0,2}times?\b|\bqu(?:e|é)\s+hora\b"
+            r"|\bheure\s+(?:locale|actuelle)\b|\bfuseaux?\s+horaires?\b|\bzona\s+horaria\b"
+            r"|\buhrzeit\b|\bzeitzonen?\b|\bfuso\s+orario\b|\bfuso\s+hor[aá]rio\b",
+            _I,
+        ),
+        "current time and time zone conversion",
+    ),
+    (  # code that must not run here: a cloud sandbox, whatever the language
+        re.compile(
+            r"\b(?:untrusted|isolated)\s+(?:\w+\s+){0,2}(?:code|snippets?|scripts?|sandbox)\b",
+            _I,
+        ),
+        "run code safely in a cloud sandbox",
+    ),
+    (
+        re.compile(
+            r"^(?!.*\b(?:untrusted|isolated)\b).*?(?:\b(?:run|runs|running|execute|executes"
+            r"|executing)\s+(?:\w+\s+){0,2}python\b|\bpython\s+(?:code|scripts?|snippets?)\b)",
+            _I | re.S,
+        ),
+        "run Python code in a sandbox",
+    ),
+    (  # any other language ("python" is the rule above: one sandbox need, not two)
+        re.compile(
+            r"^(?!.*\b(?:python|untrusted|isolated)\b).*?(?:\b(?:run|runs|running|execute"
+            r"|executes|executing)\s+"
+            r"(?:\w+\s+){0,2}(?:code|scripts?|javascript|snippets?)\b"
+            r"|\bcode\s+(?:interpreter|sandbox)\b)",
+            _I | re.S,
+        ),
+        "run code in a sandbox",
+    ),
+    (
+        re.compile(
+            r"\b(?:terminal|shell)\s+commands?\b|\b(?:in|from)\s+(?:the|a|my)\s+(?:terminal|shell)\b"
+            r"|\brun\s+(?:the\s+)?(?:unit\s+)?tests?(?:\s+suite)?\s+(?:locally|on\s+my\s+machine)\b",
+            _I,
+        ),
+        "run terminal commands on this computer",
+    ),
+    (
+        re.compile(
+            r"\bread\s+(?:\w+\s+){0,3}(?:aloud|out\s+loud)\b|\btext[\s-]to[\s-]speech\b"
+            r"|\bvoice[\s-]?over\b|\b(?:narrate|narration)\b|\bspoken\s+audio\b",
+            _I,
+        ),
+        "text to speech audio",
+    ),
+    (
+        re.compile(
+            r"\b(?:directions|driving\s+time|travel\s+time|route\s+(?:to|from|between))\b"
+            r"|\bby\s+(?:public\s+transport|transit|train\s+and\s+bus)\b"
+            r"|\bnearest\s+\w+|\bhow\s+(?:long|far)\s+(?:\w+\s+){0,4}(?:walk|drive|ride|cycle|"
+            r"travel|get)\w*\b|\bdistance\s+(?:from|between|to)\b|\bgeocod\w*\b",
+            _I,
+        ),
+        "maps, places and directions",
+    ),
+    (
+        re.compile(
+            r"\b(?:integral|integrate|derivative|differentiate|equation|calculus|algebra)s?\b"
+            r"|\bsolve\s+(?:\w+\s+){0,2}for\s+[a-z]\b",
+            _I,
+        ),
+        "compute maths: integrals, equations and plots",
+    ),
+    (
+        re.compile(
+            r"\bshort(?:en|ened|ening)?\s+(?:\w+\s+){0,3}(?:links?|urls?)\b|\bshort\s+links?\b"
+            r"|\bshorten\s+https?://"
+            r"|\blink\s+shortener\b|\burl\s+shortener\b",
+            _I,
+        ),
+        "shorten links",
+    ),
+    (
+        re.compile(
+            r"\b(?:remember|memori[sz]e|long-term\s+memory|persistent\s+memory)\b"
+            r"|\bbetween\s+(?:conversations|sessions|chats)\b|\bacross\s+(?:conversations|sessions)\b",
+            _I,
+        ),
+        "remember facts across conversations",
+    ),
+    (
+        re.compile(
+            r"\b(?:site|website|server|api|endpoint|service|url)s?\s+(?:goes|go|is|are|went)"
+            r"\s+(?:still\s+)?(?:down|up|reachable|unreachable|offline)\b|\buptime\b|\btraceroute\b"
+            r"|\bwhether\s+\S+\s+is\s+(?:still\s+)?(?:up|down|reachable|online)\b"
+            r"|\bfrom\s+(?:probes|(?:several|multiple|many|different)\s+(?:locations|countries|regions))\b"
+            r"|\bping\s+(?:the\s+|our\s+|my\s+)?(?:hosts?|servers?|(?:web)?sites?|urls?|ips?"
+            r"|domains?|[\w-]+\.[a-z]{2,})\b",  # not "ping me on Slack"
+            _I,
+        ),
+        "check from probes around the world whether a website is up (ping)",
+    ),
+    (
+        re.compile(
+            r"\bpush\s+notifications?\b|\b(?:buzz|ping)\s+my\s+phone\b"
+            r"|\bnotif(?:y|ication)\s+(?:\w+\s+){0,2}(?:on\s+)?my\s+phone\b",
+            _I,
+        ),
+        "send push notifications to my phone",
+    ),
+    (
+        re.compile(
+            r"\b[\w-]+\.(?:com|net|org|io|dev|app|ai|co)\b.{0,40}\b(?:available|register|taken)\b"
+            r"|\bdomain\s+names?\b.{0,40}\b(?:available|register|ideas|suggest)",
+            _I,
+        ),
+        "check whether a domain name is available",
+    ),
+    (
+        re.compile(
+            r"\b(?:generate|create|make|draw|paint|render)\s+(?:\w+\s+){0,4}"
+            r"(?:image|picture|illustration|artwork|photo|poster|logo)s?\b",
+            _I,
+        ),
+        "generate images from a text prompt",
+    ),
+    (  # a page given by its address, to be read
+        re.compile(
+            r"^(?=.*https?://)(?=.*\b(?:read|fetch|open|visit|load|pages?|articles?|summari[sz]e)\b)",
+            _I | re.S,
+        ),
+        "fetch a web page",
+    ),
+    (
+        re.compile(
+            r"\b(?:trim|cut|crop|overlay|lay)\s+(?:\w+\s+){0,4}(?:video|clip|audio|mp4|mp3)\b"
+            r"|\b(?:convert|transcode)\s+(?:\w+\s+){0,3}(?:video|mp4|mov|audio)\b",
+            _I,
+        ),
+        "edit audio and video files",
+    ),
+    (
+        re.compile(
+            r"\b(?:preprints?|arxiv|(?:research|scientific|academic)\s+papers?|papers\s+on)\b", _I
+        ),
+        "search academic papers and preprints",
+    ),
+    (
+        re.compile(
+            r"\b(?:turn|switch)\s+(?:on|off)\s+(?:\w+\s+){0,3}lights?\b|\blights?\b.{0,30}?"
+            r"\b(?:on|off)\b|\b(?:door|garage|window)\s+(?:\w+\s+)?(?:is\s+)?(?:locked|unlocked|sensor)"
+            r"|\bthermostat\b|\bsmart\s+home\b",
+            _I,
+        ),
+        "control smart home devices (lights, locks, sensors)",
+    ),
+    (
+        re.compile(  # an app's crashes, not "crash-looping pods"
+            r"\bstack\s+traces?\b|\bcrash\s+reports?\b|\bunhandled\s+exceptions?\b"
+            r"|\b(?:app|application)\s+crash(?:es)?\b",
+            _I,
+        ),
+        "track application errors and crashes",
+    ),
+    (
+        re.compile(
+            r"\b(?:apartment|flat|house|home|room|cabin|villa)\s+(?:rentals?|to\s+rent|for\s+rent)\b"
+            r"|\bvacation\s+rentals?\b|\b(?:rent|book)\s+(?:an?\s+)?(?:\w+\s+)?(?:apartment|flat|cabin)\b"
+            r"|\bwhole-apartment\b",
+            _I,
+        ),
+        "find holiday rentals to stay in",
+    ),
+    (
+        re.compile(r"\b(?:vessels?|tankers?|(?:cargo|container|cruise)\s+ships?|maritime)\b", _I),
+        "track ships and vessels at sea",
+    ),
+    (
+        re.compile(r"\.xlsx\b|\b(?:excel\s+)?workbooks?\b", _I),
+        "read and edit Excel workbooks",
+    ),
+    (
+        re.compile(
+            r"\b(?:local|docker)\s+containers?\b"
+            r"|\bcontainers?\s+(?:running\s+)?on\s+(?:this|my)\s+(?:machine|laptop|computer|host)\b",
+            _I,
+        ),
+        "manage Docker containers",
+    ),
+    (
+        re.compile(r"\b(?:flow\s*charts?|diagrams?|mind\s*maps?|whiteboards?)\b", _I),
+        "draw diagrams and flowcharts",
+    ),
+    (  # the GitHub word for them; GitLab says merge requests
+        re.compile(r"\bpull\s+requests?\b|\bPRs?\b"),
+        "GitHub pull requests",
+    ),
+]
