@@ -61,6 +61,7 @@ async def test_claude_reads_the_facts_and_the_rules_for_choosing(
     assert {"runnable", "runnable_reason", "verified", "archived", "official"} <= set(github)
     assert results[1]["servers"][0]["slug"] == "slack"
     # the per-tool index says which tool fits: "post to Slack" -> its post-message tool
-    assert "matched_tool" in tool["description"]
+    assert "matched_tool" in tool["description"] and "not_in_catalog" in tool["description"]
+    assert "not_in_catalog" in system
     assert results[1]["servers"][0]["matched_tool"] == "slack_post_message"
     assert results[1]["servers"][0]["tool_similarity"] > 0.5
