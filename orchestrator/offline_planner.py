@@ -152,6 +152,20 @@ def _after_save(messages: list[dict[str, Any]], result: Any) -> ModelResponse:
     return _check(conv.last_selection(messages) or [], "Saved; checking the credentials again.")
 
 
+def _not_in_catalog(results: Any) -> str:
+    """A sentence naming the products the person uses that the catalog has no server for."""
+    names = [
+        str(name)
+        for item in (results if isinstance(results, list) else [])
+        if isinstance(item, dict)
+        for name in item.get("not_in_catalog", [])
+    ]
+    if not names:
+        return ""
+    listed = ", ".join(dict.fromkeys(n.capitalize() for n in names))
+    return f"The catalog has no server for {listed}, so I chose nothing in its place."
+
+
 def plan(messages: list[dict[str, Any]]) -> ModelResponse:
     """The next assistant message for this conversation."""
     last = messages[-1]["content"][-1]
@@ -176,9 +190,13 @@ def plan(messages: list[dict[str, Any]]) -> ModelResponse:
         edit = conv.parse_edit(conv.last_user_text(messages))
         if edit is not None and conv.last_selection(messages):
             chosen_slugs = list(dict.fromkeys([*_base(messages, edit), *chosen_slugs]))
+        lacking = _not_in_catalog(result.get("results", []))
         if not chosen_slugs:
-            return _text("I found no server in the catalog for this request. Can you rephrase it?")
-        return _check(chosen_slugs, "The best match for each need: " + ", ".join(chosen_slugs))
+            return _text(
+                lacking or "I found no server in the catalog for this request. Can you rephrase it?"
+            )
+        intro = "The best match for each need: " + ", ".join(chosen_slugs)
+        return _check(chosen_slugs, f"{intro}. {lacking}" if lacking else intro)
     if name == "save_credential":
         return _after_save(messages, result)
     if name == "request_credentials":

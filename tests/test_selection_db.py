@@ -251,3 +251,14 @@ async def test_the_search_says_which_named_products_the_catalog_lacks(
     todoist, slack = result["results"]
     assert todoist["not_in_catalog"] == ["todoist"]
     assert "not_in_catalog" not in slack  # Slack is in the catalog
+
+
+async def test_the_offline_reply_says_the_catalog_lacks_a_named_product(client, make_user) -> None:
+    user = await make_user()
+    reply = await client.post(
+        "/api/chat",
+        json={"message": "Copy my starred Gmail emails into my personal Todoist"},
+        headers=user.headers,
+    )
+    assert reply.status_code == 200, reply.text
+    assert "no server for Todoist" in reply.json()["reply"]
