@@ -153,17 +153,26 @@ def _after_save(messages: list[dict[str, Any]], result: Any) -> ModelResponse:
 
 
 def _not_in_catalog(results: Any) -> str:
-    """A sentence naming the products the person uses that the catalog has no server for."""
-    names = [
-        str(name)
-        for item in (results if isinstance(results, list) else [])
-        if isinstance(item, dict)
-        for name in item.get("not_in_catalog", [])
+    """Sentences naming the products the person uses that the catalog has no server for, and
+    the named servers this host cannot run (with why)."""
+    items = [
+        item for item in (results if isinstance(results, list) else []) if isinstance(item, dict)
     ]
-    if not names:
-        return ""
-    listed = ", ".join(dict.fromkeys(n.capitalize() for n in names))
-    return f"The catalog has no server for {listed}, so I chose nothing in its place."
+    names = [str(name) for item in items for name in item.get("not_in_catalog", [])]
+    held_back = {
+        str(s.get("name") or s.get("slug")): str(s.get("why_not") or "")
+        for item in items
+        for s in item.get("not_runnable_here", [])
+        if isinstance(s, dict) and s.get("named")
+    }
+    out = []
+    if names:
+        listed = ", ".join(dict.fromkeys(n.capitalize() for n in names))
+        out.append(f"The catalog has no server for {listed}, so I chose nothing in its place.")
+    if held_back:
+        listed = "; ".join(f"{name} ({why})" if why else name for name, why in held_back.items())
+        out.append(f"Named but not runnable on this host: {listed}.")
+    return " ".join(out)
 
 
 def plan(messages: list[dict[str, Any]]) -> ModelResponse:
