@@ -58,6 +58,13 @@ class AgentLimitError(AgentError):
     status = 429
 
 
+class AgentModelError(AgentError):
+    """The agent's model needs a key this service was not given."""
+
+    code = "agent_model_unavailable"
+    status = 409
+
+
 class AgentSandboxError(AgentError):
     """Agents cannot run safely here (no sandbox, and more than one user)."""
 

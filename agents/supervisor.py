@@ -19,6 +19,7 @@ from agents.agent_config import AgentConfig
 from agents.errors import (
     AgentError,
     AgentLimitError,
+    AgentModelError,
     AgentNotRunningError,
     AgentSandboxError,
     AgentStartError,
@@ -95,6 +96,17 @@ class Supervisor:
                 f"{self.settings.agent_max_per_user}); stop one first."
             )
 
+    def _check_model(self, config: AgentConfig) -> None:
+        # an Anthropic model with no key for agents fails inside fast-agent after the packages
+        # are installed; say what to set before spending that time
+        model = self.settings.agent_model_override or config.default_model
+        if model.startswith("anthropic.") and self.settings.agent_anthropic_api_key is None:
+            raise AgentModelError(
+                f"The agent's model is {model}, and this service has no AGENT_ANTHROPIC_API_KEY"
+                " for agents. Set it, or set AGENT_MODEL_OVERRIDE=passthrough to run agents"
+                " without a model (messages are echoed; the agent's tools still run)."
+            )
+
     async def start(
         self,
         agent_id: str,
@@ -109,6 +121,7 @@ class Supervisor:
             if running is not None:
                 return running
             self._admit(agent_id, user_id)
+            self._check_model(config)
             self._users.add(user_id)
             self._starting[agent_id] = user_id
             try:

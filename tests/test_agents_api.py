@@ -467,3 +467,27 @@ async def test_reconcile_marks_dead_agents_stopped_and_kills_orphans(client, dat
             orphan.kill()
     agent = (await client.get(f"/api/agents/{agent_id}", headers=user.headers)).json()
     assert agent["status"] == "stopped" and "restarted" in agent["error"]
+
+
+async def test_an_agent_model_without_a_key_is_refused_before_installing(
+    client, alice, settings
+) -> None:
+    user = alice["user"]
+    created = await client.post(
+        "/api/agents",
+        headers=user.headers,
+        json={"servers": [BROKEN], "name": "no-model-key", "instruction": "i"},
+    )
+    agent_id = created.json()["agent"]["id"]
+    saved = settings.agent_model_override, settings.agent_anthropic_api_key
+    settings.agent_model_override, settings.agent_anthropic_api_key = None, None
+    try:
+        response = await client.post(f"/api/agents/{agent_id}/start", headers=user.headers)
+    finally:
+        settings.agent_model_override, settings.agent_anthropic_api_key = saved
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "agent_model_unavailable"
+    assert "AGENT_ANTHROPIC_API_KEY" in error["message"]
+    assert "AGENT_MODEL_OVERRIDE=passthrough" in error["message"]
+    assert processes_in(alice["supervisor"].agent_dir(agent_id)) == []
