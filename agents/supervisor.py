@@ -99,8 +99,8 @@ class Supervisor:
     def _check_model(self, config: AgentConfig) -> None:
         # an Anthropic model with no key for agents fails inside fast-agent after the packages
         # are installed; say what to set before spending that time
-        model = self.settings.agent_model_override or config.default_model
-        if model.startswith("anthropic.") and self.settings.agent_anthropic_api_key is None:
+        model = workspace.agent_model(self.settings, config)
+        if workspace.needs_anthropic_key(model) and self.settings.agent_anthropic_api_key is None:
             raise AgentModelError(
                 f"The agent's model is {model}, and this service has no AGENT_ANTHROPIC_API_KEY"
                 " for agents. Set it, or set AGENT_MODEL_OVERRIDE=passthrough to run agents"

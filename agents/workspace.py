@@ -79,6 +79,16 @@ def runtime_yaml(settings: Settings, config: AgentConfig, directory: Path) -> st
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
+def agent_model(settings: Settings, config: AgentConfig) -> str:
+    """The model the agent runs with: the operator's override, else its config's default."""
+    return settings.agent_model_override or config.default_model
+
+
+def needs_anthropic_key(model: str) -> bool:
+    """Whether ``model`` is one fast-agent runs with an Anthropic API key."""
+    return model.startswith("anthropic.")
+
+
 def pass_through(settings: Settings) -> dict[str, str]:
     """The operator's settings every agent and server process gets (CA bundle, extra env)."""
     env: dict[str, str] = {}
@@ -123,9 +133,8 @@ def agent_env(
         "DMCP_CONVERSATION_IDLE_SECONDS": f"{settings.agent_conversation_idle_seconds:g}",
     }
     env |= pass_through(settings)
-    model = settings.agent_model_override or config.default_model
     key = settings.agent_anthropic_api_key
-    if key is not None and model.startswith("anthropic."):
+    if key is not None and needs_anthropic_key(agent_model(settings, config)):
         env["ANTHROPIC_API_KEY"] = key.get_secret_value()
     env.update(secrets_env)
     return env

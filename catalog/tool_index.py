@@ -7,13 +7,12 @@ edited tools are embedded (from the bundled cache when it has them); tools an en
 lists are deleted.
 """
 
-import hashlib
 import re
 from typing import Any
 
 from catalog.embedders import Embedder, vector_literal
 from catalog.models import CatalogEntry
-from catalog.vector_cache import cached_vectors
+from catalog.vector_cache import cached_vectors, text_key
 
 __all__ = ["sync_tool_vectors", "tool_texts"]
 
@@ -57,10 +56,6 @@ def tool_texts(entry: CatalogEntry) -> dict[str, str]:
     return out
 
 
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 async def sync_tool_vectors(
     conn: Any, embedder: Embedder, entries: list[CatalogEntry], *, use_cache: bool = True
 ) -> int:
@@ -71,7 +66,7 @@ async def sync_tool_vectors(
         (r["slug"], r["tool_name"]): r["content_hash"]
         for r in await conn.fetch(_EXISTING, embedder.model_id)
     }
-    stale = [key for key, text in wanted.items() if have.get(key) != _hash(text)]
+    stale = [key for key, text in wanted.items() if have.get(key) != text_key(text)]
     slugs = {e.slug for e in entries}
     gone = [key for key in have if key[0] in slugs and key not in wanted]
     if stale:
@@ -82,7 +77,7 @@ async def sync_tool_vectors(
         vectors = {**cached, **fresh}
         model, dimensions = embedder.model_id, embedder.dimensions
         rows = [
-            (slug, name, model, dimensions, _hash(text), vector_literal(vectors[text]))
+            (slug, name, model, dimensions, text_key(text), vector_literal(vectors[text]))
             for (slug, name), text in ((key, wanted[key]) for key in stale)
         ]
         await conn.executemany(_UPSERT, rows)
