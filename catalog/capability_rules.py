@@ -4,7 +4,11 @@ rule was checked on the dev splits (tests/data/selection_dev*.jsonl) only."""
 
 import re
 
-__all__ = ["RULES"]
+__all__ = ["LOCAL_FILES", "RULES"]
+
+# Files at a path on this computer: a need beside the clause's own, never the whole of it
+# ("convert ~/a.docx to markdown" still needs the converter).
+LOCAL_FILES = "write local files"
 
 _WORD = r"(?:it|them|this|that|these|those|the|a|an|me|us|him|her|my|our|their|each|every)"
 _I = re.IGNORECASE
@@ -76,10 +80,15 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
             # files handled as files at a path here ("move them into ~/Archive"), not a file a
             # converter reads ("convert ~/a.docx to markdown")
             r"|\b(?:list|move|copy|delete|rename|organi[sz]e|sort|save|write)\s+(?:\w+\s+){0,5}"
-            r"(?:in|into|to|from|under)\s+~/|\b(?:files|folders)\s+(?:in|under|from)\s+~/",
+            r"(?:in|into|to|from|under)\s+~/|\b(?:files|folders)\s+(?:in|under|from)\s+~/"
+            # a path on this computer, or a file "on disk" / "on my desktop"
+            r"|(?<![\w/.])~/[\w.-]|(?<![\w/.:])/(?:home|Users|tmp|srv|opt|mnt|var)/[\w.-]"
+            r"|\b[A-Z]:\\[\w.-]|\bon\s+(?:the\s+)?disk\b"
+            r"|\b(?:on|to|from|in)\s+my\s+desktop\b"
+            r"|\bmy\s+(?:\w+\s+)?(?:folder|directory)\b",
             _I,
         ),
-        "write local files",
+        LOCAL_FILES,
     ),
     (
         re.compile(
@@ -213,7 +222,8 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
     ),
     (  # a page given by its address, to be read
         re.compile(
-            r"^(?=.*https?://)(?=.*\b(?:read|fetch|open|visit|load|pages?|articles?|summari[sz]e)\b)",
+            r"^(?=.*https?://)(?=.*\b(?:read|fetch|open|visit|load|pages?|articles?|summari[sz]e"
+            r"|grab|download|contents?|text)\b)",
             _I | re.S,
         ),
         "fetch a web page",
@@ -221,7 +231,9 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
     (
         re.compile(
             r"\b(?:trim|cut|crop|overlay|lay)\s+(?:\w+\s+){0,4}(?:video|clip|audio|mp4|mp3)\b"
-            r"|\b(?:convert|transcode)\s+(?:\w+\s+){0,3}(?:video|mp4|mov|audio)\b",
+            r"|\b(?:convert|transcode)\s+(?:\w+\s+){0,3}(?:video|mp4|mov|audio)\b"
+            r"|\b(?:cut|trim)\s+(?:off\s+)?(?:the\s+)?(?:first|last)\s+(?:\w+\s+){0,2}"
+            r"(?:seconds?|minutes?|secs?)\b|\bextract\s+(?:the\s+)?audio\b|\baudio\s+track\b",
             _I,
         ),
         "edit audio and video files",
@@ -253,10 +265,21 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         re.compile(
             r"\b(?:apartment|flat|house|home|room|cabin|villa)\s+(?:rentals?|to\s+rent|for\s+rent)\b"
             r"|\bvacation\s+rentals?\b|\b(?:rent|book)\s+(?:an?\s+)?(?:\w+\s+)?(?:apartment|flat|cabin)\b"
-            r"|\bwhole-apartment\b",
+            r"|\bwhole-apartment\b|\b(?:a\s+)?place\s+to\s+stay\b|\bsomewhere\s+to\s+stay\b"
+            r"|\b(?:a|per)\s+night\b|\bnightly\s+(?:rate|price)\b"
+            r"|\b(?:flat|apartment|cabin|villa)\s+(?:for|near|in)\s+(?:\w+\s+){0,2}"
+            r"(?:people|guests|persons|nights)\b",
             _I,
         ),
         "find holiday rentals to stay in",
+    ),
+    (  # the person on call for a service, woken by a page
+        re.compile(
+            r"\bon[\s-]call\b|\bpage\s+(?:them|him|her|whoever|the\s+(?:\w+\s+)?(?:team|engineer|"
+            r"responders?|owner))\b|\bwake\s+(?:\w+\s+)?up\b|\bescalat(?:e|ion)\s+polic",
+            _I,
+        ),
+        "page the on-call engineer about an incident",
     ),
     (
         re.compile(r"\b(?:vessels?|tankers?|(?:cargo|container|cruise)\s+ships?|maritime)\b", _I),
@@ -277,6 +300,16 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
     (
         re.compile(r"\b(?:flow\s*charts?|diagrams?|mind\s*maps?|whiteboards?)\b", _I),
         "draw diagrams and flowcharts",
+    ),
+    (  # a repository checked out here, not one on GitHub or GitLab
+        re.compile(
+            r"\blocal\s+(?:git\s+)?repo(?:sitory|sitories|s)?\b|\buncommitted\s+changes\b"
+            r"|\brepo(?:sitory)?\s+(?:at|in)\s+~/|\b(?:stage|commit)\s+(?:only\s+)?(?:the\s+)?"
+            r"(?:\w+\s+)?(?:files|changes)\b(?!\s+(?:to|on|in)\s+(?:github|gitlab|bitbucket))"
+            r"|\bsince\s+the\s+last\s+commit\b",
+            _I,
+        ),
+        "work with a local git repository: diff, commit, branch",
     ),
     (  # the GitHub word for them; GitLab says merge requests
         re.compile(r"\bpull\s+requests?\b|\bPRs?\b"),

@@ -26,7 +26,9 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Za-z0-9]")
 _FORMAT_ACRONYMS = frozenset(
     "pdf csv tsv json xml yaml html http https api apis sql url urls utc png jpg jpeg svg gif mp3"
     " mp4 ai llm ui ux id seo kpi roi faq os cpu gpu ram dns ip tls ssl ssh sdk cli etl saas"
-    " roas pii".split()
+    " roas pii"
+    # kinds of software, not brands ("the Airtable CRM base")
+    " crm erp cms cdn vpn iot hr ci cd".split()
 )
 # Languages and countries are capitalised, and some servers carry them as tags ("india" on an
 # Indian broker): they say where or in what, never which service.
@@ -51,6 +53,7 @@ class Token:
     word: str  # lower case
     capital: bool  # written with a capital letter, not as the first word of a sentence
     upper: bool = False  # written all in capitals ("X", "SMS")
+    joined: bool = False  # only a space from the word before it (no comma, no full stop)
 
 
 # Chinese, Japanese and Korean scripts, which write no space between words: a brand in Latin
@@ -61,17 +64,28 @@ _SCRIPT_BOUNDARY = re.compile(rf"(?<=[A-Za-z0-9])(?=[{_CJK}])|(?<=[{_CJK}])(?=[A
 
 def normalise_request(text: str) -> str:
     """``text`` with accents folded ("Wikipédia" → "Wikipedia": names and the English embedder
-    know the plain form) and a space between Latin and CJK runs ("Notionの" → "Notion の")."""
+    know the plain form), a space between Latin and CJK runs ("Notionの" → "Notion の"), and
+    the service an address or a subreddit names written after it ("r/rust (Reddit)")."""
     folded = "".join(_fold(c) if "\u00c0" <= c <= "\u024f" else c for c in text)
-    return _URL.sub(_with_site_name, _SCRIPT_BOUNDARY.sub(" ", folded))
+    with_sites = _URL.sub(_with_site_name, _SCRIPT_BOUNDARY.sub(" ", folded))
+    return _SUBREDDIT.sub(lambda m: f"{m.group()} (Reddit)", with_sites)
 
 
-# An address names its site's service: "https://www.youtube.com/watch?v=…" is YouTube.
-_URL = re.compile(r"https?://(?:www\.|m\.)?([a-z0-9-]+)\.[a-z.]+[^\s]*", re.IGNORECASE)
+# An address names its site's service: "https://www.youtube.com/watch?v=…" is YouTube, and
+# "https://docs.example.org/…" is Example, not "Docs" (the name is the label before the suffix).
+_URL = re.compile(r"https?://([a-z0-9.-]+)[^\s]*", re.IGNORECASE)
+_SECOND_LEVEL = frozenset("co com org net gov ac edu".split())  # "example.co.uk"
+# A subreddit ("r/selfhosted") is Reddit's address written short.
+_SUBREDDIT = re.compile(r"(?<![\w/])(?:r/[A-Za-z0-9_]{2,}|subreddits?)\b", re.IGNORECASE)
 
 
 def _with_site_name(match: re.Match[str]) -> str:
-    return f"{match.group()} ({match.group(1).capitalize()})"
+    labels = match.group(1).lower().strip(".").split(".")[:-1]  # without the top-level suffix
+    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+        labels = labels[:-1]
+    if not labels:
+        return match.group()
+    return f"{match.group()} ({labels[-1].capitalize()})"
 
 
 def _fold(letter: str) -> str:
@@ -100,7 +114,10 @@ def uncapitalise_sentence_starts(text: str) -> str:
 def tokens(text: str) -> list[Token]:
     """The request's words, each marked when it has a capital a sentence start cannot explain."""
     out: list[Token] = []
+    end = -1
     for match in _WORD.finditer(text):
+        joined = end >= 0 and text[end : match.start()] == " "
+        end = match.end()
         raw = match.group().rstrip(".")
         before = text[: match.start()].rstrip()
         # the text's own first word counts: a search query ("Linear create ticket") starts with
@@ -109,7 +126,7 @@ def tokens(text: str) -> list[Token]:
         inner_capital = raw[1:] != raw[1:].lower()  # "GitHub" at a sentence start still counts
         capital = any(c.isupper() for c in raw) and (not sentence_start or inner_capital)
         upper = raw.isupper() and raw.isalpha()
-        out.append(Token(raw.lower(), capital or upper, upper))
+        out.append(Token(raw.lower(), capital or upper, upper, joined))
     return out
 
 
@@ -124,11 +141,28 @@ def _strong(token: Token) -> bool:
     return token.capital or token.word not in common_words()
 
 
+def _own_name(request: list[Token], i: int) -> bool:
+    """Whether the one word at ``i`` can be a name by itself: not an ordinary word written
+    plain, nor the start of a longer proper name ("Time Out Market" names no Time server)."""
+    token = request[i]
+    if token.word not in common_words():
+        return True
+    after = request[i + 1] if i + 1 < len(request) else None
+    longer = (
+        after
+        and after.joined
+        and after.capital
+        and not after.upper
+        and after.word not in generic_name_words()
+    )
+    return token.capital and not longer  # "Hacker News" still names Hacker News
+
+
 def _phrase_at(request: list[Token], words: tuple[str, ...]) -> bool:
     n = len(words)
     for i in range(len(request) - n + 1):
         window = request[i : i + n]
-        if tuple(t.word for t in window) == words and (n > 1 or _strong(window[0])):
+        if tuple(t.word for t in window) == words and (n > 1 or _own_name(request, i)):
             return True
     # a one-word brand written as two capitalised words: "Triple Whale" for "Triplewhale"
     return n == 1 and words[0] in _joined_pairs(request)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.capabilities import capability_needs, is_capability_need
+from catalog.capabilities import LOCAL_FILES, capability_needs, is_capability_need
 from catalog.naming import modifies_another_word, vendor_products
 from catalog.needs import is_own_work, is_reply_to_user
 
@@ -27,10 +27,13 @@ from catalog.needs import is_own_work, is_reply_to_user
 MIN_SIMILARITY = 0.40
 TOPIC_SIMILARITY = 0.20  # ... or this, for a server tagged with a topic the need mentions
 CONTEXT_SIMILARITY = 0.50  # the same two floors in a request that names other services
-CONTEXT_TOPIC_SIMILARITY = 0.20
+CONTEXT_TOPIC_SIMILARITY = 0.30
 # A server that fits this much better than every server tagged with the need's topic wins
 # (dev split grid over 0.1-0.2 and off: 0.1-0.2 tie on task success, 0.2 has the best precision).
 TOPIC_MARGIN = 0.20
+# The servers one word names are chosen among by preference only when they fit the need within
+# this much of the best of them.
+NAMED_FIT_MARGIN = 0.03
 # A same-brand server with a longer name wins over the exact name when it fits the need this
 # much better ("Transcribe YouTube videos": YouTube Transcripts over YouTube Data).
 FAMILY_MARGIN = 0.10
@@ -67,7 +70,11 @@ def _pick_named(servers: list[dict[str, Any]]) -> list[str]:
             by_words.setdefault(str(server["named"]), []).append(server)
     picks = []
     for words, group in by_words.items():
-        best = max(group, key=preference)
+        # among the servers a word names, those that fit the need about as well as the best
+        # ("run a Cypher query on Neo4j": the Cypher server, not Neo4j's data-modelling one)
+        runnable = [s for s in group if s.get("runnable") is not False] or group
+        best_fit = max(_fit(s) for s in runnable)
+        best = max((s for s in runnable if _fit(s) >= best_fit - NAMED_FIT_MARGIN), key=preference)
         family = [
             s
             for s in servers
@@ -150,7 +157,7 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         # a clause that names no service but a capability ("take a screenshot in a real
         # browser") is that capability: its fixed phrase finds the server, not the clause's
         # other words ("landing page", "recent news")
-        elif any(c in queries for c in capability_needs(query)):
+        elif any(c in queries and c != LOCAL_FILES for c in capability_needs(query)):
             continue
         # "give me the audio file", "tell me whether anything fails": the answer goes to the
         # person in the chat, which needs no server
@@ -159,9 +166,8 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         elif not is_reply_to_user(query) and not is_own_work(query):
             unnamed.append(index)
     chosen = [slug for slugs in picks.values() for slug in slugs]
-    capabilities = _pick_capabilities(
-        [s for s, extra in zip(items, passing, strict=True) if extra], chosen
-    )
+    extras = [(q, s) for q, s, extra in zip(queries, items, passing, strict=True) if extra]
+    capabilities = _pick_capabilities([e for e in extras if e[0] != LOCAL_FILES], chosen)
     chosen += capabilities
     for index in unnamed:
         # in a request that names its systems, a topic word in front of another noun ("the work
@@ -174,6 +180,15 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         if found and not _covered(items[index], chosen):
             picks[index] = found
             chosen += found
+    # files at a path here: a tool run here with no account that does the clause naming the
+    # path (convert ~/a.docx: the converter) reads it itself; otherwise a filesystem server
+    local = {str(s["slug"]) for servers in items for s in servers if s.get("auth") == "none"}
+    local_chosen = [slug for slug in chosen if slug in local]
+    at_paths = [
+        i for i, q in enumerate(queries) if not passing[i] and LOCAL_FILES in capability_needs(q)
+    ]
+    if not at_paths or not all(_covered(items[i], local_chosen) for i in at_paths):
+        capabilities += _pick_capabilities([e for e in extras if e[0] == LOCAL_FILES], chosen)
     ordered = [slug for index in sorted(picks) for slug in picks[index]] + capabilities
     return list(dict.fromkeys(ordered))
 
@@ -204,12 +219,14 @@ def _covered(servers: list[dict[str, Any]], chosen: list[str]) -> bool:
     return any(s["slug"] in chosen and _fit(s) >= best - COVER_MARGIN for s in servers)
 
 
-def _pick_capabilities(items: list[list[dict[str, Any]]], picked: list[str]) -> list[str]:
+def _pick_capabilities(
+    items: list[tuple[str, list[dict[str, Any]]]], picked: list[str]
+) -> list[str]:
     """Servers for capabilities named in passing (catalog.capabilities): one each, and none
     when a server already chosen fits that capability about as well as its best match (it can
     do it: "email the team through Gmail" adds no second email server)."""
     out: list[str] = []
-    for servers in items:
+    for _, servers in items:
         best = max((_similarity(s) for s in servers), default=0.0)
         if any(
             (s["slug"] in picked or s["slug"] in out) and _similarity(s) >= best - CAPABILITY_MARGIN
