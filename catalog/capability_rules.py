@@ -51,6 +51,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
     (
         re.compile(
             r"\b(?:weather|forecast|clima|météo|meteo|wetter\w*|погод\w*|previsão)\b"
+            r"|\b(?:going\s+to|will\s+it|chance\s+of)\s+(?:rain|snow|storm)\b|\brain(?:fall|y)?\s+(?:in|at|on)\b"
             r"|\b(?:el|del)\s+tiempo\s+(?:en|de|para|hoy)\b",
             _I,
         ),
@@ -102,6 +103,8 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
             r"|\bwhat\s+is\s+that\s+in\b|\b(?:pacific|eastern|central|mountain)\s+time\b"
             r"|\b(?:india|china|japan|korea)\s+standard\s+time\b"
             r"|\blocal\s+time\b|\bconvert\s+(?:\w+\s+){0,2}times?\b|\bqu(?:e|é)\s+hora\b"
+            # "10:00 Berlin time", "convert that to Sydney time"
+            r"|(?:\b\d{1,2}(?::\d{2})?\s*(?:am|pm)?|\b(?:to|into|in))\s+(?-i:[A-Z][a-z]+)\s+time\b"
             r"|\bheure\s+(?:locale|actuelle)\b|\bfuseaux?\s+horaires?\b|\bzona\s+horaria\b"
             r"|\buhrzeit\b|\bzeitzonen?\b|\bfuso\s+orario\b|\bfuso\s+hor[aá]rio\b",
             _I,
@@ -188,7 +191,8 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         re.compile(
             r"\b(?:site|website|server|api|endpoint|service|url)s?\s+(?:goes|go|is|are|went)"
             r"\s+(?:still\s+)?(?:down|up|reachable|unreachable|offline)\b|\buptime\b|\btraceroute\b"
-            r"|\bwhether\s+\S+\s+is\s+(?:still\s+)?(?:up|down|reachable|online)\b"
+            r"|\bwhether\s+\S+(?:\s+\(\w+\))?\s+is\s+(?:still\s+)?(?:up|down|reachable|online)\b"
+            r"|\brespond(?:s|ing)?\s+from\b|\bis\s+(?:it\s+)?(?:still\s+)?reachable\b"
             r"|\bfrom\s+(?:probes|(?:several|multiple|many|different)\s+(?:locations|countries|regions))\b"
             r"|\bping\s+(?:the\s+|our\s+|my\s+)?(?:hosts?|servers?|(?:web)?sites?|urls?|ips?"
             r"|domains?|[\w-]+\.[a-z]{2,})\b",  # not "ping me on Slack"

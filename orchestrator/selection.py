@@ -11,6 +11,7 @@ requests); the test and holdout splits were never used to choose anything here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from catalog.capabilities import LOCAL_FILES, capability_needs, is_capability_need
@@ -170,6 +171,10 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
     capabilities = _pick_capabilities([e for e in extras if e[0] != LOCAL_FILES], chosen)
     chosen += capabilities
     for index in unnamed:
+        # "tail its logs for errors" after "our Heroku app": a step on a system named before
+        # (the verb's object is "its ..."; "from their documentation" later in a clause is not)
+        if any_named and _REFERS_BACK.search(queries[index]):
+            continue
         # in a request that names its systems, a topic word in front of another noun ("the work
         # email addresses", "error rate") describes that noun: no email or error server for it
         # (dev split; applied to every request it also dropped "smart home lights")
@@ -191,6 +196,9 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         capabilities += _pick_capabilities([e for e in extras if e[0] == LOCAL_FILES], chosen)
     ordered = [slug for index in sorted(picks) for slug in picks[index]] + capabilities
     return list(dict.fromkeys(ordered))
+
+
+_REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){1,2}(?:its|their)\b", re.IGNORECASE)
 
 
 def _lacks_vendor_product(query: str, servers: list[dict[str, Any]]) -> bool:
