@@ -21,7 +21,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
     (
         re.compile(
             rf"\b(?:by|via|over|through|per|in an?|as an?|par|por|mit|con)\s+(?:{_EMAIL_WORDS})\b"
-            rf"|\be-?mail(?:s|ed|ing)?\s+{_WORD}\b|\bsend\s+(?:\w+\s+){{0,3}}e-?mails?\b"
+            rf"|\be-?mail(?:s|ed|ing)?\s+{_WORD}\b|\bsend\s+(?:\w+\s+){{0,4}}e-?mails?\b"
             r"|\b(?:correos?|courriels?|письм\w*|почт\w*)\b",
             _I,
         ),
@@ -270,7 +270,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
             r"\b(?:apartment|flat|house|home|room|cabin|villa)\s+(?:rentals?|to\s+rent|for\s+rent)\b"
             r"|\bvacation\s+rentals?\b|\b(?:rent|book)\s+(?:an?\s+)?(?:\w+\s+)?(?:apartment|flat|cabin)\b"
             r"|\bwhole-apartment\b|\b(?:a\s+)?place\s+to\s+stay\b|\bsomewhere\s+to\s+stay\b"
-            r"|\b(?:a|per)\s+night\b|\bnightly\s+(?:rate|price)\b"
+            r"|\b(?:a|per)\s+night\b(?!\s+out)|\bnightly\s+(?:rate|price)\b"
             r"|\b(?:flat|apartment|cabin|villa)\s+(?:for|near|in)\s+(?:\w+\s+){0,2}"
             r"(?:people|guests|persons|nights)\b",
             _I,
@@ -304,6 +304,23 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
     (
         re.compile(r"\b(?:flow\s*charts?|diagrams?|mind\s*maps?|whiteboards?)\b", _I),
         "draw diagrams and flowcharts",
+    ),
+    (  # code read for security flaws (static analysis), not its dependencies' advisories
+        re.compile(
+            r"\b(?:static|sast)\s+(?:\w+\s+)?analy[sz]\w*\b|\bsql\s+injection\b|\bhard-?coded\s+secrets?\b"
+            r"|\bscan\s+(?:\w+\s+){0,4}(?:code|repositor\w+|files)\s+for\s+(?:security|vulnerab)",
+            _I,
+        ),
+        "scan source code for security vulnerabilities (static analysis)",
+    ),
+    (  # packages a project depends on, checked against advisories
+        re.compile(
+            r"\b(?:known|published)\s+(?:security\s+)?(?:vulnerabilit\w+|holes|advisories|cves?)\b"
+            r"|\bvulnerability\s+database\b|\b(?:dependenc\w+|packages?|librar\w+)\s+(?:\w+\s+){0,3}"
+            r"(?:vulnerab\w+|cves?|advisor\w+)",
+            _I,
+        ),
+        "check package dependencies for known vulnerabilities",
     ),
     (  # a repository checked out here, not one on GitHub or GitLab
         re.compile(

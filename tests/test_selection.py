@@ -114,7 +114,8 @@ def test_among_servers_of_one_name_the_preferences_decide() -> None:
     assert choose([{"query": "Summarise new GitHub issues", "servers": github}]) == [
         "github-official"
     ]
-    verified = [_server("notion-remote", 0.46, named="notion"), _server("notion", 0.41)]
+    # fitting about alike (within NAMED_FIT_MARGIN), the verified one
+    verified = [_server("notion-remote", 0.46, named="notion"), _server("notion", 0.44)]
     verified[1] |= {"named": "notion", "verified": True}
     assert choose([{"query": "Save to Notion", "servers": verified}]) == ["notion"]
     unrunnable = [
@@ -369,7 +370,7 @@ def test_a_topic_word_describing_another_word_adds_nothing_beside_named_systems(
                 "query": "create each company in HubSpot",
                 "servers": [_server("hubspot", 0.5, named="hubspot")],
             },
-            {"query": clause, "servers": [_server("resend", 0.29, topic="email")]},
+            {"query": clause, "servers": [_server("resend", 0.32, topic="email")]},
         ]
 
     assert choose(results("find the work email addresses of its leaders")) == ["hubspot"]
@@ -402,7 +403,7 @@ def test_what_goes_back_to_the_person_needs_no_server() -> None:
     [
         (
             "Allow the agent to read and write files in my folder",
-            ["read and write files in my folder"],
+            ["read and write files in my folder", "write local files"],
         ),
         (
             "Build me a bot that posts new GitHub issues to Slack",

@@ -1,0 +1,85 @@
+"""Choosing by the words around a need: files at a local path, a step on a system named before
+("tail its logs"), which of the servers one word names fits, and names that are part of a
+longer name ("Time Out Market") or only a kind of software ("CRM")."""
+
+from typing import Any
+
+from catalog.capabilities import LOCAL_FILES
+from catalog.loader import validate_catalog
+from catalog.naming import named_systems, normalise_request, uncapitalise_sentence_starts
+from orchestrator.selection import choose
+
+SERVERS = [(e.slug, e.name, e.tags) for e in validate_catalog()[0]]
+
+
+def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
+    return {"slug": slug, "name": slug, "similarity": similarity, "why": "both", **facts}
+
+
+def _named(text: str) -> set[str]:
+    counts: dict[str, int] = {}
+    for _, _, tags in SERVERS:
+        for tag in tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    rare = {t for t, n in counts.items() if n <= 2}
+    return set(named_systems(uncapitalise_sentence_starts(text), SERVERS, rare))
+
+
+def _files_need() -> dict[str, Any]:
+    return {"query": LOCAL_FILES, "servers": [_server("filesystem", 0.5)]}
+
+
+def test_a_local_tool_reads_the_path_it_is_given() -> None:
+    converter = _server("markitdown", 0.6, auth="none")
+    results = [{"query": "turn ~/notes/plan.docx into markdown", "servers": [converter]}]
+    assert choose([*results, _files_need()]) == ["markitdown"]
+
+
+def test_a_service_beside_a_local_path_needs_a_filesystem_server() -> None:
+    upload = _server("cloudinary", 0.6, auth="token", named="cloudinary")
+    results = [{"query": "upload the photos in ~/shoot to Cloudinary", "servers": [upload]}]
+    assert choose([*results, _files_need()]) == ["cloudinary", "filesystem"]
+
+
+def test_a_step_on_the_system_named_before_adds_no_server() -> None:
+    heroku = [_server("heroku", 0.5, named="heroku")]
+    sentry = [_server("sentry", 0.45, topic="errors"), _server("heroku", 0.2, named="heroku")]
+    results = [
+        {"query": "restart the dynos of our Heroku app", "servers": heroku},
+        {"query": "scan its logs for errors", "servers": sentry},
+    ]
+    assert choose(results) == ["heroku"]
+    # "their" deep in a clause is not the clause's object: the step still gets its server
+    docs = [_server("context7", 0.55)]
+    later = {"query": "read the changelogs of the libraries from their docs", "servers": docs}
+    assert choose([results[0], later]) == ["heroku", "context7"]
+
+
+def test_among_the_servers_one_word_names_the_one_that_fits_wins() -> None:
+    modelling = _server("graph-modelling", 0.49, named="graphdb", verified=True)
+    modelling["tool_similarity"] = 0.55
+    queries = _server("graph-cypher", 0.60, named="graphdb", verified=False)
+    results = [{"query": "run a Cypher query on GraphDB", "servers": [modelling, queries]}]
+    assert choose(results) == ["graph-cypher"]
+    # fitting about alike, the preferences decide (verified first)
+    queries["similarity"] = 0.56
+    assert choose(results) == ["graph-modelling"]
+
+
+def test_addresses_and_subreddits_name_their_site() -> None:
+    assert normalise_request("see https://docs.example.org/faq").endswith("(Example)")
+    assert normalise_request("at https://shop.example.co.uk/a").endswith("(Example)")
+    assert normalise_request("http://localhost:8080/health") == "http://localhost:8080/health"
+    assert normalise_request("the top posts of r/selfhosted") == (
+        "the top posts of r/selfhosted (Reddit)"
+    )
+    assert "mcp-reddit" in _named(normalise_request("the top posts of r/rust"))
+    assert "rust-mcp-filesystem" not in _named(normalise_request("the top posts of r/rust"))
+
+
+def test_a_name_inside_a_longer_name_or_a_kind_of_software_names_nothing() -> None:
+    assert "time" not in _named("walk from the flat to the Time Out Market")
+    assert "time" in _named("ask Time for the hour in Lima")
+    assert "mcp-hackernews" in _named("Save Hacker News stories")
+    assert "close" in _named("Merge leads from Close, HubSpot")
+    assert "hubspot" not in _named("Export every table of the Airtable CRM base")
