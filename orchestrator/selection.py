@@ -190,17 +190,31 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         if found and not _covered(items[index], chosen):
             picks[index] = found
             chosen += found
-    # files at a path here: a tool run here with no account that does the clause naming the
-    # path (convert ~/a.docx: the converter) reads it itself; otherwise a filesystem server
+    if _needs_file_server(queries, items, passing, chosen):
+        capabilities += _pick_capabilities([e for e in extras if e[0] == LOCAL_FILES], chosen)
+    ordered = [slug for index in sorted(picks) for slug in picks[index]] + capabilities
+    return list(dict.fromkeys(ordered))
+
+
+def _needs_file_server(
+    queries: list[str], items: list[list[dict[str, Any]]], passing: list[bool], chosen: list[str]
+) -> bool:
+    """Whether files at a path here need a filesystem server: not when a tool run here with no
+    account does what the clause naming the path asks (convert ~/a.docx: the converter; the
+    repository at ~/code: git), as it reads the path itself; Cloudinary or Notion do not."""
     local = {str(s["slug"]) for servers in items for s in servers if s.get("auth") == "none"}
     local_chosen = [slug for slug in chosen if slug in local]
     at_paths = [
         i for i, q in enumerate(queries) if not passing[i] and LOCAL_FILES in capability_needs(q)
     ]
-    if not at_paths or not all(_covered(items[i], local_chosen) for i in at_paths):
-        capabilities += _pick_capabilities([e for e in extras if e[0] == LOCAL_FILES], chosen)
-    ordered = [slug for index in sorted(picks) for slug in picks[index]] + capabilities
-    return list(dict.fromkeys(ordered))
+    for i in at_paths:
+        # the clause's own candidates, and those of the capabilities it names ("the repository
+        # at ~/code/shop" is a local git repository)
+        named = [n for n in capability_needs(queries[i]) if n != LOCAL_FILES and n in queries]
+        related = [items[i], *(items[queries.index(n)] for n in named)]
+        if not any(_covered(servers, local_chosen) for servers in related):
+            return True
+    return not at_paths
 
 
 _REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){1,2}(?:its|their)\b", re.IGNORECASE)
