@@ -4,7 +4,10 @@ rule was checked on the dev splits (tests/data/selection_dev*.jsonl) only."""
 
 import re
 
+from catalog.capability_rules_dev import DEV_RULES
+
 __all__ = ["LOCAL_FILES", "RULES"]
+
 
 # Files at a path on this computer: a need beside the clause's own, never the whole of it
 # ("convert ~/a.docx to markdown" still needs the converter).
@@ -138,14 +141,6 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
     ),
     (
         re.compile(
-            r"\b(?:terminal|shell)\s+commands?\b|\b(?:in|from)\s+(?:the|a|my)\s+(?:terminal|shell)\b"
-            r"|\brun\s+(?:the\s+)?(?:unit\s+)?tests?(?:\s+suite)?\s+(?:locally|on\s+my\s+machine)\b",
-            _I,
-        ),
-        "run terminal commands on this computer",
-    ),
-    (
-        re.compile(
             r"\bread\s+(?:\w+\s+){0,3}(?:aloud|out\s+loud)\b|\btext[\s-]to[\s-]speech\b"
             r"|\bvoice[\s-]?over\b|\b(?:narrate|narration)\b|\bspoken\s+audio\b",
             _I,
@@ -258,14 +253,6 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         "control smart home devices (lights, locks, sensors)",
     ),
     (
-        re.compile(  # an app's crashes, not "crash-looping pods"
-            r"\bstack\s+traces?\b|\bcrash\s+reports?\b|\bunhandled\s+exceptions?\b"
-            r"|\b(?:app|application)\s+crash(?:es)?\b",
-            _I,
-        ),
-        "track application errors and crashes",
-    ),
-    (
         re.compile(
             r"\b(?:apartment|flat|house|home|room|cabin|villa)\s+(?:rentals?|to\s+rent|for\s+rent)\b"
             r"|\bvacation\s+rentals?\b|\b(?:rent|book)\s+(?:an?\s+)?(?:\w+\s+)?(?:apartment|flat|cabin)\b"
@@ -277,14 +264,6 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         ),
         "find holiday rentals to stay in",
     ),
-    (  # the person on call for a service, woken by a page
-        re.compile(
-            r"\bon[\s-]call\b|\bpage\s+(?:them|him|her|whoever|the\s+(?:\w+\s+)?(?:team|engineer|"
-            r"responders?|owner))\b|\bwake\s+(?:\w+\s+)?up\b|\bescalat(?:e|ion)\s+polic",
-            _I,
-        ),
-        "page the on-call engineer about an incident",
-    ),
     (
         re.compile(r"\b(?:vessels?|tankers?|(?:cargo|container|cruise)\s+ships?|maritime)\b", _I),
         "track ships and vessels at sea",
@@ -294,46 +273,8 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         "read and edit Excel workbooks",
     ),
     (
-        re.compile(
-            r"\b(?:local|docker)\s+containers?\b"
-            r"|\bcontainers?\s+(?:running\s+)?on\s+(?:this|my)\s+(?:machine|laptop|computer|host)\b",
-            _I,
-        ),
-        "manage Docker containers",
-    ),
-    (
         re.compile(r"\b(?:flow\s*charts?|diagrams?|mind\s*maps?|whiteboards?)\b", _I),
         "draw diagrams and flowcharts",
     ),
-    (  # code read for security flaws (static analysis), not its dependencies' advisories
-        re.compile(
-            r"\b(?:static|sast)\s+(?:\w+\s+)?analy[sz]\w*\b|\bsql\s+injection\b|\bhard-?coded\s+secrets?\b"
-            r"|\bscan\s+(?:\w+\s+){0,4}(?:code|repositor\w+|files)\s+for\s+(?:security|vulnerab)",
-            _I,
-        ),
-        "scan source code for security vulnerabilities (static analysis)",
-    ),
-    (  # packages a project depends on, checked against advisories
-        re.compile(
-            r"\b(?:known|published)\s+(?:security\s+)?(?:vulnerabilit\w+|holes|advisories|cves?)\b"
-            r"|\bvulnerability\s+database\b|\b(?:dependenc\w+|packages?|librar\w+)\s+(?:\w+\s+){0,3}"
-            r"(?:vulnerab\w+|cves?|advisor\w+)",
-            _I,
-        ),
-        "check package dependencies for known vulnerabilities",
-    ),
-    (  # a repository checked out here, not one on GitHub or GitLab
-        re.compile(
-            r"\blocal\s+(?:git\s+)?repo(?:sitory|sitories|s)?\b|\buncommitted\s+changes\b"
-            r"|\brepo(?:sitory)?\s+(?:at|in)\s+~/|\b(?:stage|commit)\s+(?:only\s+)?(?:the\s+)?"
-            r"(?:\w+\s+)?(?:files|changes)\b(?!\s+(?:to|on|in)\s+(?:github|gitlab|bitbucket))"
-            r"|\bsince\s+the\s+last\s+commit\b",
-            _I,
-        ),
-        "work with a local git repository: diff, commit, branch",
-    ),
-    (  # the GitHub word for them; GitLab says merge requests
-        re.compile(r"\bpull\s+requests?\b|\bPRs?\b"),
-        "GitHub pull requests",
-    ),
+    *DEV_RULES,  # software work: code, terminals, containers, repositories, incidents
 ]

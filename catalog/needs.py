@@ -9,7 +9,8 @@ server. This is a minimal filter for that purpose only, not a schedule parser.
 import re
 
 from catalog.capabilities import capability_needs
-from catalog.naming import has_cjk, normalise_request, uncapitalise_sentence_starts
+from catalog.naming import uncapitalise_sentence_starts
+from catalog.normalise import has_cjk, normalise_request
 
 # Each alternative is one kind of time phrase; they are removed before splitting.
 _DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekday|weekend"

@@ -6,8 +6,9 @@ from typing import Any
 
 from catalog.embedders import Embedder, vector_literal
 from catalog.named import named_in, unknown_names
-from catalog.naming import normalise_request, strong_words
+from catalog.naming import strong_words
 from catalog.needs import split_needs
+from catalog.normalise import normalise_request
 
 __all__ = ["PreparedSearch", "ServerMatch", "interleave", "run_search", "search_servers"]
 __all__ += ["prepare_search", "rank_needs", "split_needs", "unknown_names"]

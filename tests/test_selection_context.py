@@ -6,7 +6,8 @@ from typing import Any
 
 from catalog.capabilities import LOCAL_FILES
 from catalog.loader import validate_catalog
-from catalog.naming import named_systems, normalise_request, uncapitalise_sentence_starts
+from catalog.naming import named_systems, uncapitalise_sentence_starts
+from catalog.normalise import normalise_request
 from orchestrator.selection import choose
 
 SERVERS = [(e.slug, e.name, e.tags) for e in validate_catalog()[0]]

@@ -1,0 +1,75 @@
+"""The developer and operations rows of the capability table (catalog.capability_rules): a
+terminal here, application crashes, the person on call, containers, code and dependency
+security, a local git repository, pull requests. Written, like the rest of the table, from
+generic verbs and nouns and checked on the tuning splits only."""
+
+import re
+
+__all__ = ["DEV_RULES"]
+
+_I = re.IGNORECASE
+DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for it)
+    (
+        re.compile(
+            r"\b(?:terminal|shell)\s+commands?\b|\b(?:in|from)\s+(?:the|a|my)\s+(?:terminal|shell)\b"
+            r"|\brun\s+(?:the\s+)?(?:unit\s+)?tests?(?:\s+suite)?\s+(?:locally|on\s+my\s+machine)\b",
+            _I,
+        ),
+        "run terminal commands on this computer",
+    ),
+    (
+        re.compile(  # an app's crashes, not "crash-looping pods"
+            r"\bstack\s+traces?\b|\bcrash\s+reports?\b|\bunhandled\s+exceptions?\b"
+            r"|\b(?:app|application)\s+crash(?:es)?\b",
+            _I,
+        ),
+        "track application errors and crashes",
+    ),
+    (  # the person on call for a service, woken by a page
+        re.compile(
+            r"\bon[\s-]call\b|\bpage\s+(?:them|him|her|whoever|the\s+(?:\w+\s+)?(?:team|engineer|"
+            r"responders?|owner))\b|\bwake\s+(?:\w+\s+)?up\b|\bescalat(?:e|ion)\s+polic",
+            _I,
+        ),
+        "page the on-call engineer about an incident",
+    ),
+    (
+        re.compile(
+            r"\b(?:local|docker)\s+containers?\b"
+            r"|\bcontainers?\s+(?:running\s+)?on\s+(?:this|my)\s+(?:machine|laptop|computer|host)\b",
+            _I,
+        ),
+        "manage Docker containers",
+    ),
+    (  # code read for security flaws (static analysis), not its dependencies' advisories
+        re.compile(
+            r"\b(?:static|sast)\s+(?:\w+\s+)?analy[sz]\w*\b|\bsql\s+injection\b|\bhard-?coded\s+secrets?\b"
+            r"|\bscan\s+(?:\w+\s+){0,4}(?:code|repositor\w+|files)\s+for\s+(?:security|vulnerab)",
+            _I,
+        ),
+        "scan source code for security vulnerabilities (static analysis)",
+    ),
+    (  # packages a project depends on, checked against advisories
+        re.compile(
+            r"\b(?:known|published)\s+(?:security\s+)?(?:vulnerabilit\w+|holes|advisories|cves?)\b"
+            r"|\bvulnerability\s+database\b|\b(?:dependenc\w+|packages?|librar\w+)\s+(?:\w+\s+){0,3}"
+            r"(?:vulnerab\w+|cves?|advisor\w+)",
+            _I,
+        ),
+        "check package dependencies for known vulnerabilities",
+    ),
+    (  # a repository checked out here, not one on GitHub or GitLab
+        re.compile(
+            r"\blocal\s+(?:git\s+)?repo(?:sitory|sitories|s)?\b|\buncommitted\s+changes\b"
+            r"|\brepo(?:sitory)?\s+(?:at|in)\s+~/|\b(?:stage|commit)\s+(?:only\s+)?(?:the\s+)?"
+            r"(?:\w+\s+)?(?:files|changes)\b(?!\s+(?:to|on|in)\s+(?:github|gitlab|bitbucket))"
+            r"|\bsince\s+the\s+last\s+commit\b",
+            _I,
+        ),
+        "work with a local git repository: diff, commit, branch",
+    ),
+    (  # the GitHub word for them; GitLab says merge requests
+        re.compile(r"\bpull\s+requests?\b|\bPRs?\b"),
+        "GitHub pull requests",
+    ),
+]

@@ -1,0 +1,50 @@
+"""A request's text made ready for naming and splitting: accents folded, Latin brands spaced out
+of Chinese, Japanese and Korean text, and the service an address or a subreddit names written
+after it."""
+
+import re
+import unicodedata
+
+__all__ = ["has_cjk", "normalise_request"]
+
+# Chinese, Japanese and Korean scripts, which write no space between words: a brand in Latin
+# letters inside such text ("Notionのデータベース") is one word only once spaced apart.
+_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
+_SCRIPT_BOUNDARY = re.compile(rf"(?<=[A-Za-z0-9])(?=[{_CJK}])|(?<=[{_CJK}])(?=[A-Za-z0-9])")
+
+
+def normalise_request(text: str) -> str:
+    """``text`` with accents folded ("Wikipédia" → "Wikipedia": names and the English embedder
+    know the plain form), a space between Latin and CJK runs ("Notionの" → "Notion の"), and
+    the service an address or a subreddit names written after it ("r/rust (Reddit)")."""
+    folded = "".join(_fold(c) if "\u00c0" <= c <= "\u024f" else c for c in text)
+    with_sites = _URL.sub(_with_site_name, _SCRIPT_BOUNDARY.sub(" ", folded))
+    return _SUBREDDIT.sub(lambda m: f"{m.group()} (Reddit)", with_sites)
+
+
+# An address names its site's service: "https://www.youtube.com/watch?v=…" is YouTube, and
+# "https://docs.example.org/…" is Example, not "Docs" (the name is the label before the suffix).
+_URL = re.compile(r"https?://([a-z0-9.-]+)[^\s]*", re.IGNORECASE)
+_SECOND_LEVEL = frozenset("co com org net gov ac edu".split())  # "example.co.uk"
+# A subreddit ("r/selfhosted") is Reddit's address written short.
+_SUBREDDIT = re.compile(r"(?<![\w/])(?:r/[A-Za-z0-9_]{2,}|subreddits?)\b", re.IGNORECASE)
+
+
+def _with_site_name(match: re.Match[str]) -> str:
+    labels = match.group(1).lower().strip(".").split(".")[:-1]  # without the top-level suffix
+    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+        labels = labels[:-1]
+    if not labels:
+        return match.group()
+    return f"{match.group()} ({labels[-1].capitalize()})"
+
+
+def _fold(letter: str) -> str:
+    # only Latin letters: the marks of Japanese kana ("で") are part of the letter
+    return "".join(c for c in unicodedata.normalize("NFKD", letter) if not unicodedata.combining(c))
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` is written (partly) in Chinese, Japanese or Korean: its Latin words are
+    then names, not English words at a sentence start."""
+    return re.search(f"[{_CJK}]", text) is not None
