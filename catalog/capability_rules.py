@@ -30,6 +30,14 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         ),
         "send email messages",
     ),
+    (  # a mailbox of the person's own, to read; "send ... by email" is the rule above
+        re.compile(r"\bmy\s+(?:e-?mails?|inbox|mailbox)\b|\binbox\b", _I),
+        "read and triage my email inbox",
+    ),
+    (
+        re.compile(r"\bsocial\s+(?:media|networks?|posts?|accounts?|channels?)\b", _I),
+        "post to social media accounts (X, LinkedIn)",
+    ),
     (
         re.compile(r"\b(?:tweet(?:s|ed|ing)?|tuite\w*|tuits?|twitte\w*)\b", _I),
         "post tweets on X (Twitter)",
@@ -68,7 +76,8 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         re.compile(
             r"\bsearch(?:es|ing)?\s+the\s+(?:web|internet)\b|\bweb\s+search\b"
             r"|\b(?:busca\w*|recherche\w*|cerca\w*|pesquis\w*)\s+(?:en|sur|su|na|no)\s+"
-            r"(?:la\s+|le\s+|il\s+|a\s+)?(?:web|internet)\b|\bim\s+(?:web|internet)\b",
+            r"(?:la\s+|le\s+|il\s+|a\s+)?(?:web|internet)\b|\bim\s+(?:web|internet)\b"
+            r"|\b(?:research|look\s+up|find)\s+(?:\w+\s+){0,3}(?:on|across)\s+the\s+(?:web|internet)\b",
             _I,
         ),
         "search the web",

@@ -9,6 +9,14 @@ __all__ = ["DEV_RULES"]
 
 _I = re.IGNORECASE
 DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for it)
+    (  # how machines are doing, not whether a website answers (uptime probes)
+        re.compile(
+            r"\b(?:servers?|hosts?|machines?|nodes?|clusters?)\s+(?:are|is)\s+(?:\w+\s+)?doing\b"
+            r"|\bcpu\s+(?:usage|load|metrics)\b|\bserver\s+(?:health|metrics|load)\b",
+            _I,
+        ),
+        "monitor server metrics: CPU, memory",
+    ),
     (
         re.compile(
             r"\b(?:terminal|shell)\s+commands?\b|\b(?:in|from)\s+(?:the|a|my)\s+(?:terminal|shell)\b"

@@ -77,11 +77,16 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
             "do our npm packages have known vulnerabilities",
             ["check package dependencies for known vulnerabilities"],
         ),
+        ("triage my inbox every morning", ["read and triage my email inbox"]),
+        ("schedule our social media posts", ["post to social media accounts (X, LinkedIn)"]),
+        ("show me how the servers are doing", ["monitor server metrics: CPU, memory"]),
+        ("research competitors on the web", ["search the web"]),
         # a path is a need beside the clause's own: the converter is still searched for
         ("convert ~/legal/msa.docx to markdown", ["write local files"]),
         # verbs and neighbours of those words are not the capabilities
         ("commit the changes to GitHub", []),
         ("plan a night out in Berlin", []),
+        ("the disk usage of each VM", []),
         ("every time it rains we lose sales", []),
         ("run it in an isolated sandbox, not on my laptop", ["run code safely in a cloud sandbox"]),
         ("we ship the release on Friday", []),
