@@ -40,8 +40,9 @@ NAMED_FIT_MARGIN = 0.03
 # much better ("Transcribe YouTube videos": YouTube Transcripts over YouTube Data).
 FAMILY_MARGIN = 0.10
 # A capability named in passing adds a server unless one already chosen fits it within this
-# much of its best match (dev split only).
-CAPABILITY_MARGIN = 0.10
+# much of its best match (dev split only; re-gridded over all the tuning sets, 0.05-0.20:
+# 0.15 and 0.20 tie, best, as "page the on-call" then adds no PagerDuty beside incident.io).
+CAPABILITY_MARGIN = 0.15
 # A capability's phrase is ours, not the person's words, so its best match is trusted lower
 # (grid 0.25-0.40 over the tuning sets: task success equal, 0.35 the best recall at 0.40's
 # precision).

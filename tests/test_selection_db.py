@@ -223,6 +223,41 @@ ROUND_FIXES = [
         "Where's the nearest pharmacy to 221B Baker Street, and how long does it take to walk?",
         [["google-maps", "google-maps-comprehensive", "mapbox", "aws-location"]],
     ),
+    # files at a local path: beside a service a filesystem server, a converter reads them itself
+    (
+        "Upload the product shots in ~/Pictures/launch to Cloudinary.",
+        [["cloudinary"], ["filesystem", "rust-mcp-filesystem", "desktop-commander"]],
+    ),
+    ("Turn ~/contracts/nda.docx into markdown.", [["markitdown", "pandoc"]]),
+    (  # a subreddit names Reddit, and "r/rust" no Rust server
+        "Collect this week's best posts from r/rust and save them in Obsidian.",
+        [["mcp-reddit"], ["obsidian"]],
+    ),
+    (
+        "Run a Cypher query against our Neo4j database to list orphan nodes.",
+        [["neo4j-cypher", "neo4j"]],
+    ),
+    (  # "its logs" is a step on the Heroku app
+        "Restart the worker dynos of our Heroku app and check its logs for errors.",
+        [["heroku"]],
+    ),
+    ("Will it snow in Denver this weekend?", [["openweather", "dappier"]]),
+    (
+        "Who is on call for billing right now? Page them about the outage.",
+        [["pagerduty", "incident-io"]],
+    ),
+    (
+        "Find me a place to stay in Vienna for three nights, under 120 a night.",
+        [["openbnb-airbnb"]],
+    ),
+    (  # "Time Out Market" names no time server
+        "How long is the walk from Rossio station to the Time Out Market?",
+        [["google-maps", "google-maps-comprehensive", "mapbox", "aws-location"]],
+    ),
+    (  # "CRM" is a kind of software, not HubSpot
+        "Move the contacts from our Airtable CRM base into a new Excel workbook.",
+        [["airtable-mcp-server"], ["excel"]],
+    ),
 ]
 
 
