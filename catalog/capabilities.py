@@ -8,9 +8,15 @@ request). ``orchestrator.selection`` treats these needs as secondary: one adds a
 when nothing already chosen for the request could do it.
 """
 
-from catalog.capability_rules import LOCAL_FILES, RULES
+from catalog.capability_rules import FETCH_PAGE, LOCAL_FILES, RULES
 
-__all__ = ["CAPABILITY_NEEDS", "LOCAL_FILES", "capability_needs", "is_capability_need"]
+__all__ = [
+    "CAPABILITY_NEEDS",
+    "FETCH_PAGE",
+    "LOCAL_FILES",
+    "capability_needs",
+    "is_capability_need",
+]
 
 CAPABILITY_NEEDS = frozenset(need for _, need in RULES)
 

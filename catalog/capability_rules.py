@@ -6,12 +6,14 @@ import re
 
 from catalog.capability_rules_dev import DEV_RULES
 
-__all__ = ["LOCAL_FILES", "RULES"]
+__all__ = ["FETCH_PAGE", "LOCAL_FILES", "RULES"]
 
 
 # Files at a path on this computer: a need beside the clause's own, never the whole of it
 # ("convert ~/a.docx to markdown" still needs the converter).
 LOCAL_FILES = "write local files"
+# A page read by its address; a site's own server (YouTube's) reads its pages instead.
+FETCH_PAGE = "fetch a web page"
 
 _WORD = r"(?:it|them|this|that|these|those|the|a|an|me|us|him|her|my|our|their|each|every)"
 _I = re.IGNORECASE
@@ -62,6 +64,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
     (
         re.compile(
             r"\b(?:weather|forecast|clima|météo|meteo|wetter\w*|погод\w*|previsão)\b"
+            r"|\bche\s+tempo\b|\bqu(?:el|elle)\s+temps\b|\bwelk\s+weer\b|\bhet\s+weer\b"
             r"|\b(?:going\s+to|will\s+it|chance\s+of)\s+(?:rain|snow|storm)\b|\brain(?:fall|y)?\s+(?:in|at|on)\b"
             r"|\b(?:el|del)\s+tiempo\s+(?:en|de|para|hoy)\b",
             _I,
@@ -98,14 +101,16 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
             r"|(?<![\w/.])~/[\w.-]|(?<![\w/.:])/(?:home|Users|tmp|srv|opt|mnt|var)/[\w.-]"
             r"|\b[A-Z]:\\[\w.-]|\bon\s+(?:the\s+)?disk\b"
             r"|\b(?:on|to|from|in)\s+my\s+desktop\b"
-            r"|\bmy\s+(?:\w+\s+)?(?:folder|directory)\b",
+            r"|\bmy\s+(?:[\w/.-]+\s+)?(?:folder|directory)\b",
             _I,
         ),
         LOCAL_FILES,
     ),
     (
         re.compile(
-            r"\b(?:calendar|calendario|calendrier|kalender\w*|календар\w*)\b|カレンダー", _I
+            r"\b(?:calendar|calendario|calendrier|kalender\w*|календар\w*)\b|カレンダー"
+            r"|\bGoogle\s+Agenda\b",
+            _I,
         ),
         "calendar events",
     ),
@@ -122,31 +127,6 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
             _I,
         ),
         "current time and time zone conversion",
-    ),
-    (  # code that must not run here: a cloud sandbox, whatever the language
-        re.compile(
-            r"\b(?:untrusted|isolated)\s+(?:\w+\s+){0,2}(?:code|snippets?|scripts?|sandbox)\b",
-            _I,
-        ),
-        "run code safely in a cloud sandbox",
-    ),
-    (
-        re.compile(
-            r"^(?!.*\b(?:untrusted|isolated)\b).*?(?:\b(?:run|runs|running|execute|executes"
-            r"|executing)\s+(?:\w+\s+){0,2}python\b|\bpython\s+(?:code|scripts?|snippets?)\b)",
-            _I | re.S,
-        ),
-        "run Python code in a sandbox",
-    ),
-    (  # any other language ("python" is the rule above: one sandbox need, not two)
-        re.compile(
-            r"^(?!.*\b(?:python|untrusted|isolated)\b).*?(?:\b(?:run|runs|running|execute"
-            r"|executes|executing)\s+"
-            r"(?:\w+\s+){0,2}(?:code|scripts?|javascript|snippets?)\b"
-            r"|\bcode\s+(?:interpreter|sandbox)\b)",
-            _I | re.S,
-        ),
-        "run code in a sandbox",
     ),
     (
         re.compile(
@@ -214,7 +194,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
     ),
     (
         re.compile(
-            r"\b[\w-]+\.(?:com|net|org|io|dev|app|ai|co)\b.{0,40}\b(?:available|register|taken)\b"
+            r"\b[\w-]+\.(?:com|net|org|io|dev|app|ai|co)\b.{0,60}\b(?:available|register|taken)\b"
             r"|\bdomain\s+names?\b.{0,40}\b(?:available|register|ideas|suggest)",
             _I,
         ),
@@ -234,7 +214,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
             r"|grab|download|contents?|text)\b)",
             _I | re.S,
         ),
-        "fetch a web page",
+        FETCH_PAGE,
     ),
     (
         re.compile(
@@ -284,6 +264,14 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
     (
         re.compile(r"\b(?:flow\s*charts?|diagrams?|mind\s*maps?|whiteboards?)\b", _I),
         "draw diagrams and flowcharts",
+    ),
+    (  # data drawn as a chart, not a flowchart (above)
+        re.compile(
+            r"\b(?:bar|line|pie|area|scatter)\s+(?:charts?|graphs?|plots?)\b"
+            r"|\b(?:make|draw|plot|create)\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:chart|plot)\b|\bvisuali[sz]e\b",
+            _I,
+        ),
+        "make charts and data visualisations",
     ),
     *DEV_RULES,  # software work: code, terminals, containers, repositories, incidents
 ]

@@ -1,7 +1,7 @@
-"""The developer and operations rows of the capability table (catalog.capability_rules): a
-terminal here, application crashes, the person on call, containers, code and dependency
-security, a local git repository, pull requests. Written, like the rest of the table, from
-generic verbs and nouns and checked on the tuning splits only."""
+"""The developer and operations rows of the capability table (catalog.capability_rules): code
+run in a sandbox, a terminal here, application crashes, the person on call, containers, code
+and dependency security, a local git repository, pull requests. Written, like the rest of the
+table, from generic verbs and nouns and checked on the tuning splits only."""
 
 import re
 
@@ -9,6 +9,40 @@ __all__ = ["DEV_RULES"]
 
 _I = re.IGNORECASE
 DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for it)
+    (  # code that must not run here: a cloud sandbox, whatever the language
+        re.compile(
+            r"\b(?:untrusted|isolated)\s+(?:\w+\s+){0,2}(?:code|snippets?|scripts?|sandbox)\b"
+            r"|\bisolated\s+from\s+(?:my|this|the)\s+(?:machine|computer|laptop|host)\b",
+            _I,
+        ),
+        "run code safely in a cloud sandbox",
+    ),
+    (
+        re.compile(
+            r"^(?!.*\b(?:untrusted|isolated)\b).*?(?:\b(?:run|runs|running|execute|executes"
+            r"|executing)\s+(?:\w+\s+){0,2}python\b|\bpython\s+(?:code|scripts?|snippets?)\b)",
+            _I | re.S,
+        ),
+        "run Python code in a sandbox",
+    ),
+    (  # any other language ("python" is the rule above: one sandbox need, not two)
+        re.compile(
+            r"^(?!.*\b(?:python|untrusted|isolated)\b).*?(?:\b(?:run|runs|running|execute"
+            r"|executes|executing)\s+"
+            r"(?:\w+\s+){0,2}(?:code|scripts?|javascript|snippets?)\b"
+            r"|\bcode\s+(?:interpreter|sandbox)\b)",
+            _I | re.S,
+        ),
+        "run code in a sandbox",
+    ),
+    (  # Kubernetes' own nouns
+        re.compile(
+            r"\b(?:pods?|namespaces?|replicas|kubectl|helm\s+charts?|daemonsets?|statefulsets?)\b"
+            r"|\bk8s\b",
+            _I,
+        ),
+        "manage Kubernetes clusters: pods, deployments, namespaces",
+    ),
     (  # how machines are doing, not whether a website answers (uptime probes)
         re.compile(
             r"\b(?:servers?|hosts?|machines?|nodes?|clusters?)\s+(?:are|is)\s+(?:\w+\s+)?doing\b"

@@ -13,6 +13,7 @@ from catalog.naming import (
     tokens,
     topic,
     topic_query,
+    without_quotes,
 )
 
 __all__ = ["named_in", "unknown_names"]
@@ -34,7 +35,7 @@ async def named_in(conn: Any, need: str) -> tuple[dict[str, str], dict[str, str]
     counts = {t: n for r in rows for t, n in zip(r["tags"], r["tag_servers"], strict=True)}
     rare = {t for t, n in counts.items() if n <= RARE_TAG_SERVERS}
     topic_tags = {t for t, n in counts.items() if n <= TOPIC_TAG_SERVERS}
-    request = tokens(need)
+    request = tokens(without_quotes(need))  # a quoted title ('Pricing v3') is no topic
     topics = {
         slug: found
         for slug, name, tags in servers

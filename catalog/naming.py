@@ -187,14 +187,30 @@ def modifies_another_word(text: str, tag: str, server_text: str = "") -> bool:
     ("email addresses", "error rate", "cost lines"): then they describe that word, and the
     clause is not about the tag's topic ("email" the service, "errors", "costs"). A following
     word the server's own text uses ("weather forecast", "smart home lights") is its topic."""
-    words = [_singular(t.word) for t in tokens(text)]
+    request = tokens(text)
+    words = [_singular(t.word) for t in request]
     parts = [_singular(p) for p in tag.split("-") if p]
     spots = [i for i in range(len(words) - len(parts) + 1) if words[i : i + len(parts)] == parts]
-    after = [words[i + len(parts)] if i + len(parts) < len(words) else "" for i in spots]
+    # a capitalised word after it is a name ("flights Madrid to Tokyo"), not a noun it describes
+    after = [
+        ""
+        if i + len(parts) >= len(words) or request[i + len(parts)].capital
+        else words[i + len(parts)]
+        for i in spots
+    ]
     own = {_singular(t.word) for t in tokens(server_text)}
     return bool(spots) and all(
         w.isalpha() and w not in _FUNCTION_WORDS and w not in own for w in after
     )
+
+
+_QUOTED = re.compile(r"(?<!\w)'[^'\n]{1,60}'(?!\w)|\"[^\"\n]{1,60}\"|[‘“][^’”\n]{1,60}[’”]")
+
+
+def without_quotes(text: str) -> str:
+    """``text`` without its quoted titles ("a page under 'Board updates'"): a name the person
+    gave a thing, whose words say nothing of the service."""
+    return _QUOTED.sub(" ", text)
 
 
 _POSSESSIVE = re.compile(r"\b(?:my|our|your|their)\s+(?:[a-z]+\s+)?([A-Z][A-Za-z0-9]+)\b")

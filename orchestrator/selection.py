@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from catalog.capabilities import LOCAL_FILES, capability_needs, is_capability_need
+from catalog.capabilities import FETCH_PAGE, LOCAL_FILES, capability_needs, is_capability_need
 from catalog.naming import modifies_another_word, vendor_products
 from catalog.needs import is_own_work, is_reply_to_user
 
@@ -177,7 +177,17 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         elif not is_reply_to_user(query) and not is_own_work(query):
             unnamed.append(index)
     chosen = [slug for slugs in picks.values() for slug in slugs]
-    extras = [(q, s) for q, s, extra in zip(queries, items, passing, strict=True) if extra]
+    # a page at the address of a service named ("https://youtube.com/…" names YouTube) is read
+    # by that service's server, not fetched as a web page
+    sources = [
+        i for i, q in enumerate(queries) if not passing[i] and FETCH_PAGE in capability_needs(q)
+    ]
+    page_read = bool(sources) and all(i in picks for i in sources)
+    extras = [
+        (q, s)
+        for q, s, extra in zip(queries, items, passing, strict=True)
+        if extra and not (q == FETCH_PAGE and page_read)
+    ]
     capabilities = _pick_capabilities([e for e in extras if e[0] != LOCAL_FILES], chosen)
     chosen += capabilities
     for index in unnamed:

@@ -10,6 +10,8 @@ from catalog.capabilities import capability_needs, is_capability_need
 from catalog.needs import MAX_NEEDS, split_needs
 from orchestrator.selection import choose, matches
 
+K8S = "manage Kubernetes clusters: pods, deployments, namespaces"
+
 
 def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
     return {"slug": slug, "name": slug, "similarity": similarity, "why": "both", **facts}
@@ -78,6 +80,12 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
             ["check package dependencies for known vulnerabilities"],
         ),
         ("triage my inbox every morning", ["read and triage my email inbox"]),
+        ("scale the api deployment to 6 replicas", [K8S]),
+        ("plot a bar chart of revenue by region", ["make charts and data visualisations"]),
+        ("che tempo farà a Firenze?", ["weather forecast"]),
+        ("zet het in mijn Google Agenda", ["calendar events"]),
+        ("a sandbox isolated from my machine", ["run code safely in a cloud sandbox"]),
+        ("the notes in my Documents/uni folder", ["write local files"]),
         ("schedule our social media posts", ["post to social media accounts (X, LinkedIn)"]),
         ("show me how the servers are doing", ["monitor server metrics: CPU, memory"]),
         ("research competitors on the web", ["search the web"]),
@@ -90,7 +98,7 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
         ("every time it rains we lose sales", []),
         ("run it in an isolated sandbox, not on my laptop", ["run code safely in a cloud sandbox"]),
         ("we ship the release on Friday", []),
-        ("find crash-looping pods", []),
+        ("find crash-looping pods", [K8S]),  # Kubernetes, not an app's crash reports
         ("post the link https://example.org to Slack", []),
         ("remember my preferences across sessions", ["remember facts across conversations"]),
         (
