@@ -265,13 +265,5 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         re.compile(r"\b(?:flow\s*charts?|diagrams?|mind\s*maps?|whiteboards?)\b", _I),
         "draw diagrams and flowcharts",
     ),
-    (  # data drawn as a chart, not a flowchart (above)
-        re.compile(
-            r"\b(?:bar|line|pie|area|scatter)\s+(?:charts?|graphs?|plots?)\b"
-            r"|\b(?:make|draw|plot|create)\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:chart|plot)\b|\bvisuali[sz]e\b",
-            _I,
-        ),
-        "make charts and data visualisations",
-    ),
     *DEV_RULES,  # software work: code, terminals, containers, repositories, incidents
 ]

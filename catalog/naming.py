@@ -191,13 +191,15 @@ def modifies_another_word(text: str, tag: str, server_text: str = "") -> bool:
     words = [_singular(t.word) for t in request]
     parts = [_singular(p) for p in tag.split("-") if p]
     spots = [i for i in range(len(words) - len(parts) + 1) if words[i : i + len(parts)] == parts]
-    # a capitalised word after it is a name ("flights Madrid to Tokyo"), not a noun it describes
-    after = [
-        ""
-        if i + len(parts) >= len(words) or request[i + len(parts)].capital
-        else words[i + len(parts)]
-        for i in spots
-    ]
+
+    # a capitalised word after a plain one is a name ("flights Madrid to Tokyo"), not a noun
+    # it describes; in a title ("the Blog Posts CMS") both are capitalised
+    def follows(i: int) -> str:
+        j = i + len(parts)
+        name_after = j < len(words) and request[j].capital and not request[i].capital
+        return "" if j >= len(words) or name_after else words[j]
+
+    after = [follows(i) for i in spots]
     own = {_singular(t.word) for t in tokens(server_text)}
     return bool(spots) and all(
         w.isalpha() and w not in _FUNCTION_WORDS and w not in own for w in after

@@ -81,7 +81,6 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
         ),
         ("triage my inbox every morning", ["read and triage my email inbox"]),
         ("scale the api deployment to 6 replicas", [K8S]),
-        ("plot a bar chart of revenue by region", ["make charts and data visualisations"]),
         ("che tempo farà a Firenze?", ["weather forecast"]),
         ("zet het in mijn Google Agenda", ["calendar events"]),
         ("a sandbox isolated from my machine", ["run code safely in a cloud sandbox"]),
