@@ -9,6 +9,7 @@ when nothing already chosen for the request could do it.
 """
 
 from catalog.capability_rules import FETCH_PAGE, LOCAL_FILES, RULES
+from catalog.capability_rules_dev import SUPERSEDED
 
 __all__ = [
     "CAPABILITY_NEEDS",
@@ -33,3 +34,11 @@ def capability_needs(clause: str) -> list[str]:
 def is_capability_need(need: str) -> bool:
     """Whether ``need`` is one of the phrases ``capability_needs`` adds."""
     return need in CAPABILITY_NEEDS
+
+
+def request_capabilities(clauses: list[str]) -> list[str]:
+    """The capabilities of a whole request, once each, in clause order, without those another
+    one supersedes (an isolated cloud sandbox asked for anywhere replaces a local one)."""
+    found = list(dict.fromkeys(need for clause in clauses for need in capability_needs(clause)))
+    dropped = {n for need in found for n in SUPERSEDED.get(need, ())}
+    return [need for need in found if need not in dropped]

@@ -5,7 +5,14 @@ table, from generic verbs and nouns and checked on the tuning splits only."""
 
 import re
 
-__all__ = ["DEV_RULES"]
+__all__ = ["DEV_RULES", "SUPERSEDED"]
+
+CLOUD_SANDBOX = "run code safely in a cloud sandbox"
+PYTHON_SANDBOX = "run Python code in a sandbox"
+CODE_SANDBOX = "run code in a sandbox"
+# Code that must not run here, said anywhere in the request, makes its other sandbox clauses
+# ("run Python it writes itself, isolated from my machine") that one cloud sandbox.
+SUPERSEDED = {CLOUD_SANDBOX: frozenset({PYTHON_SANDBOX, CODE_SANDBOX})}
 
 _I = re.IGNORECASE
 DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for it)
@@ -15,7 +22,7 @@ DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched 
             r"|\bisolated\s+from\s+(?:my|this|the)\s+(?:machine|computer|laptop|host)\b",
             _I,
         ),
-        "run code safely in a cloud sandbox",
+        CLOUD_SANDBOX,
     ),
     (
         re.compile(
@@ -23,7 +30,7 @@ DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched 
             r"|executing)\s+(?:\w+\s+){0,2}python\b|\bpython\s+(?:code|scripts?|snippets?)\b)",
             _I | re.S,
         ),
-        "run Python code in a sandbox",
+        PYTHON_SANDBOX,
     ),
     (  # any other language ("python" is the rule above: one sandbox need, not two)
         re.compile(
@@ -33,7 +40,7 @@ DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched 
             r"|\bcode\s+(?:interpreter|sandbox)\b)",
             _I | re.S,
         ),
-        "run code in a sandbox",
+        CODE_SANDBOX,
     ),
     (  # Kubernetes' own nouns
         re.compile(

@@ -8,7 +8,7 @@ server. This is a minimal filter for that purpose only, not a schedule parser.
 
 import re
 
-from catalog.capabilities import capability_needs
+from catalog.capabilities import request_capabilities
 from catalog.naming import uncapitalise_sentence_starts
 from catalog.normalise import has_cjk, normalise_request
 
@@ -146,7 +146,7 @@ def split_needs(request: str, *, max_needs: int = MAX_NEEDS) -> list[str]:
         needs.append(lead)
     # a capability named in passing ("... by email") is a need too; a long request keeps room
     # for them (at most half the needs) by folding its last clauses together, losing no words
-    extras = list(dict.fromkeys(c for need in needs for c in capability_needs(need)))
+    extras = request_capabilities(needs)
     extras = extras[: max_needs // 2]
     room = max_needs - len(extras)
     if len(needs) > room:

@@ -6,17 +6,26 @@ are decided first; a clause naming none then adds a server only when no server a
 can do it, and a clause that only hands the result to the person adds none.
 
 "Dev split" below is tests/data/selection_dev.jsonl plus selection_dev_extra.jsonl (212
-requests); the test and holdout splits were never used to choose anything here.
+requests), as it was when those constants were first chosen. Since then the tuning sets are
+dev, dev_extra, dev_extra2, test, holdout, holdout2 and holdout3 (each a measured split until
+it was run once and reported); selection_holdout4 was never used to choose anything here.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from catalog.capabilities import FETCH_PAGE, LOCAL_FILES, capability_needs, is_capability_need
-from catalog.naming import modifies_another_word, vendor_products
+from catalog.naming import modifies_another_word
 from catalog.needs import is_own_work, is_reply_to_user
+from orchestrator.need_context import (
+    covered,
+    fit,
+    lacks_vendor_product,
+    needs_file_server,
+    refers_back,
+    similarity,
+)
 
 # A need that names no service takes the best similar server only at or above this cosine
 # similarity (local MiniLM embedder). All four floors were chosen on the dev split only
@@ -47,10 +56,6 @@ CAPABILITY_MARGIN = 0.15
 # (grid 0.25-0.40 over the tuning sets: task success equal, 0.35 the best recall at 0.40's
 # precision).
 CAPABILITY_SIMILARITY = 0.35
-# A clause that names no service adds none when a server already chosen fits it (by its
-# description or its best tool) within this much of the best candidate: it does that step.
-# Dev split grid 0.05-0.15: task success 0.887 -> 0.896 at each (off: 0.887).
-COVER_MARGIN = 0.10
 
 
 def preference(server: dict[str, Any]) -> tuple[bool, bool, bool, bool, bool, float]:
@@ -66,10 +71,6 @@ def preference(server: dict[str, Any]) -> tuple[bool, bool, bool, bool, bool, fl
     )
 
 
-def _similarity(server: dict[str, Any]) -> float:
-    return float(server.get("similarity") or 0.0)
-
-
 def _pick_named(servers: list[dict[str, Any]]) -> list[str]:
     by_words: dict[str, list[dict[str, Any]]] = {}
     for server in servers:
@@ -81,9 +82,9 @@ def _pick_named(servers: list[dict[str, Any]]) -> list[str]:
         # ("run a Cypher query on Neo4j": the Cypher server, not Neo4j's data-modelling one),
         # and the vendor's official one, which is the safe default for anything it names
         runnable = [s for s in group if s.get("runnable") is not False] or group
-        best_fit = max(_fit(s) for s in runnable)
+        best_fit = max(fit(s) for s in runnable)
         fitting = [
-            s for s in runnable if _fit(s) >= best_fit - NAMED_FIT_MARGIN or s.get("official")
+            s for s in runnable if fit(s) >= best_fit - NAMED_FIT_MARGIN or s.get("official")
         ]
         best = max(fitting, key=preference)
         family = [
@@ -91,9 +92,9 @@ def _pick_named(servers: list[dict[str, Any]]) -> list[str]:
             for s in servers
             if not s.get("named") and words in s.get("name", "").lower() and s is not best
         ]
-        better = [s for s in family if _similarity(s) >= _similarity(best) + FAMILY_MARGIN]
+        better = [s for s in family if similarity(s) >= similarity(best) + FAMILY_MARGIN]
         if better and best.get("runnable") is not False:
-            best = max(better, key=_similarity)
+            best = max(better, key=similarity)
         picks.append(str(best["slug"]))
     return picks
 
@@ -108,21 +109,21 @@ def _pick_similar(
         s
         for s in servers
         if s.get("topic")
-        and _similarity(s) >= topic_floor
+        and similarity(s) >= topic_floor
         and not (query and modifies_another_word(query, str(s["topic"]), _text(s)))
     ]
-    similar = [s for s in servers if _similarity(s) >= floor and s.get("why") != "text"]
+    similar = [s for s in servers if similarity(s) >= floor and s.get("why") != "text"]
     # a topic word decides only among servers that fit about alike: "run Python code in a
     # sandbox" takes the code interpreter (0.57), not a Python refactoring tool (0.29)
-    best_similar = max((_similarity(s) for s in similar), default=0.0)
-    if topical and best_similar > max(_similarity(s) for s in topical) + TOPIC_MARGIN:
+    best_similar = max((similarity(s) for s in similar), default=0.0)
+    if topical and best_similar > max(similarity(s) for s in topical) + TOPIC_MARGIN:
         topical = []
     fitting = topical or similar
     if not fitting:
         return []
-    top = fitting[0] if not topical else max(topical, key=_similarity)
+    top = fitting[0] if not topical else max(topical, key=similarity)
     # near-ties (within 0.02) are decided by the preferences, not by embedding noise
-    tied = [s for s in fitting if _similarity(s) >= _similarity(top) - 0.02]
+    tied = [s for s in fitting if similarity(s) >= similarity(top) - 0.02]
     return [str(max(tied, key=preference)["slug"])]
 
 
@@ -163,7 +164,7 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
             picks[index] = named
         # a named service that cannot run here, or one the catalog lacks ("Microsoft Teams"),
         # gets nothing, not a stand-in
-        elif named_elsewhere or _lacks_vendor_product(query, servers):
+        elif named_elsewhere or lacks_vendor_product(query, servers):
             continue
         # a clause that names no service but a capability ("take a screenshot in a real
         # browser") is that capability: its fixed phrase finds the server, not the clause's
@@ -188,12 +189,17 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         for q, s, extra in zip(queries, items, passing, strict=True)
         if extra and not (q == FETCH_PAGE and page_read)
     ]
-    capabilities = _pick_capabilities([e for e in extras if e[0] != LOCAL_FILES], chosen)
+    topics_of: dict[str, set[str]] = {}
+    for servers in items:
+        for server in servers:
+            if server.get("topic"):
+                topics_of.setdefault(str(server["slug"]), set()).add(str(server["topic"]))
+    capabilities = _pick_capabilities([e for e in extras if e[0] != LOCAL_FILES], chosen, topics_of)
     chosen += capabilities
     for index in unnamed:
         # "tail its logs for errors" after "our Heroku app": a step on a system named before
         # (the verb's object is "its ..."; "from their documentation" later in a clause is not)
-        if any_named and _REFERS_BACK.search(queries[index]):
+        if any_named and refers_back(queries[index]):
             continue
         # in a request that names its systems, a topic word in front of another noun ("the work
         # email addresses", "error rate") describes that noun: no email or error server for it
@@ -202,78 +208,41 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         found = _pick_similar(items[index], floor, topic_floor, modifier_check)
         # a step ("export the design as a PNG") that a server already chosen can do about as
         # well as any (Canva, by its own export tool) adds no second server
-        if found and not _covered(items[index], chosen):
+        if found and not covered(items[index], chosen):
             picks[index] = found
             chosen += found
-    if _needs_file_server(queries, items, passing, chosen):
-        capabilities += _pick_capabilities([e for e in extras if e[0] == LOCAL_FILES], chosen)
+    if needs_file_server(queries, items, passing, chosen):
+        capabilities += _pick_capabilities(
+            [e for e in extras if e[0] == LOCAL_FILES], chosen, topics_of
+        )
     ordered = [slug for index in sorted(picks) for slug in picks[index]] + capabilities
     return list(dict.fromkeys(ordered))
-
-
-def _needs_file_server(
-    queries: list[str], items: list[list[dict[str, Any]]], passing: list[bool], chosen: list[str]
-) -> bool:
-    """Whether files at a path here need a filesystem server: not when a tool run here with no
-    account does what the clause naming the path asks (convert ~/a.docx: the converter; the
-    repository at ~/code: git), as it reads the path itself; Cloudinary or Notion do not."""
-    local = {str(s["slug"]) for servers in items for s in servers if s.get("auth") == "none"}
-    local_chosen = [slug for slug in chosen if slug in local]
-    at_paths = [
-        i for i, q in enumerate(queries) if not passing[i] and LOCAL_FILES in capability_needs(q)
-    ]
-    for i in at_paths:
-        # the clause's own candidates, and those of the capabilities it names ("the repository
-        # at ~/code/shop" is a local git repository)
-        named = [n for n in capability_needs(queries[i]) if n != LOCAL_FILES and n in queries]
-        related = [items[i], *(items[queries.index(n)] for n in named)]
-        if not any(_covered(servers, local_chosen) for servers in related):
-            return True
-    return not at_paths
-
-
-_REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){1,2}(?:its|their)\b", re.IGNORECASE)
-
-
-def _lacks_vendor_product(query: str, servers: list[dict[str, Any]]) -> bool:
-    """Whether the need names a vendor's product ("Microsoft Teams") that none of its servers
-    mentions in its name or description (Google Drive mentions "Google Docs, Sheets")."""
-    for product in vendor_products(query):
-        stem = product[:-1] if product.endswith("s") else product
-        if not any(
-            stem in f"{s.get('name', '')} {s.get('description', '')}".lower() for s in servers
-        ):
-            return True
-    return False
 
 
 def _text(server: dict[str, Any]) -> str:
     return f"{server.get('name', '')} {server.get('description', '')} {server.get('slug', '')}"
 
 
-def _fit(server: dict[str, Any]) -> float:
-    """How well a server fits a need by its description or by its best tool."""
-    return max(_similarity(server), float(server.get("tool_similarity") or 0.0))
-
-
-def _covered(servers: list[dict[str, Any]], chosen: list[str]) -> bool:
-    best = max((_fit(s) for s in servers), default=0.0)
-    return any(s["slug"] in chosen and _fit(s) >= best - COVER_MARGIN for s in servers)
-
-
 def _pick_capabilities(
-    items: list[tuple[str, list[dict[str, Any]]]], picked: list[str]
+    items: list[tuple[str, list[dict[str, Any]]]],
+    picked: list[str],
+    topics_of: dict[str, set[str]],
 ) -> list[str]:
     """Servers for capabilities named in passing (catalog.capabilities): one each, and none
     when a server already chosen fits that capability about as well as its best match (it can
     do it: "email the team through Gmail" adds no second email server)."""
     out: list[str] = []
     for _, servers in items:
-        best = max((_similarity(s) for s in servers), default=0.0)
+        best = max((similarity(s) for s in servers), default=0.0)
         if any(
-            (s["slug"] in picked or s["slug"] in out) and _similarity(s) >= best - CAPABILITY_MARGIN
+            (s["slug"] in picked or s["slug"] in out) and similarity(s) >= best - CAPABILITY_MARGIN
             for s in servers
         ):
+            continue
+        # ... or one found for the same topic in another need ("flights": Google Flights, named,
+        # makes a kiwi for "search flights and fares" a second flights server)
+        wanted = {s["topic"] for s in servers if s.get("topic")}
+        if any(topics_of.get(slug, set()) & wanted for slug in [*picked, *out]):
             continue
         for slug in _pick_named(servers) or _pick_similar(
             servers, CAPABILITY_SIMILARITY, TOPIC_SIMILARITY

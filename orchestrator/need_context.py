@@ -1,0 +1,73 @@
+"""What the words and facts around one need say when choosing (orchestrator.selection): how
+well a server fits it, whether a server already chosen does that step, whether files at a path
+here need a filesystem server, whether the clause is a step on a system named before, and
+whether it names a vendor's product none of its servers has."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from catalog.capabilities import LOCAL_FILES, capability_needs
+from catalog.naming import vendor_products
+
+# A clause that names no service adds none when a server already chosen fits it (by its
+# description or its best tool) within this much of the best candidate: it does that step.
+# Dev split grid 0.05-0.15: task success 0.887 -> 0.896 at each (off: 0.887).
+COVER_MARGIN = 0.10
+
+
+def needs_file_server(
+    queries: list[str], items: list[list[dict[str, Any]]], passing: list[bool], chosen: list[str]
+) -> bool:
+    """Whether files at a path here need a filesystem server: not when a tool run here with no
+    account does what the clause naming the path asks (convert ~/a.docx: the converter; the
+    repository at ~/code: git), as it reads the path itself; Cloudinary or Notion do not."""
+    local = {str(s["slug"]) for servers in items for s in servers if s.get("auth") == "none"}
+    local_chosen = [slug for slug in chosen if slug in local]
+    at_paths = [
+        i for i, q in enumerate(queries) if not passing[i] and LOCAL_FILES in capability_needs(q)
+    ]
+    for i in at_paths:
+        # the clause's own candidates, and those of the capabilities it names ("the repository
+        # at ~/code/shop" is a local git repository)
+        named = [n for n in capability_needs(queries[i]) if n != LOCAL_FILES and n in queries]
+        related = [items[i], *(items[queries.index(n)] for n in named)]
+        if not any(covered(servers, local_chosen) for servers in related):
+            return True
+    return not at_paths
+
+
+_REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){1,2}(?:its|their)\b", re.IGNORECASE)
+
+
+def refers_back(need: str) -> bool:
+    """Whether the clause's object is "its ..." or "their ...": a step on a system named before
+    ("tail its logs for errors" after "our Heroku app"); "from their docs" later on is not."""
+    return _REFERS_BACK.search(need) is not None
+
+
+def lacks_vendor_product(query: str, servers: list[dict[str, Any]]) -> bool:
+    """Whether the need names a vendor's product ("Microsoft Teams") that none of its servers
+    mentions in its name or description (Google Drive mentions "Google Docs, Sheets")."""
+    for product in vendor_products(query):
+        stem = product[:-1] if product.endswith("s") else product
+        if not any(
+            stem in f"{s.get('name', '')} {s.get('description', '')}".lower() for s in servers
+        ):
+            return True
+    return False
+
+
+def similarity(server: dict[str, Any]) -> float:
+    return float(server.get("similarity") or 0.0)
+
+
+def fit(server: dict[str, Any]) -> float:
+    """How well a server fits a need by its description or by its best tool."""
+    return max(similarity(server), float(server.get("tool_similarity") or 0.0))
+
+
+def covered(servers: list[dict[str, Any]], chosen: list[str]) -> bool:
+    best = max((fit(s) for s in servers), default=0.0)
+    return any(s["slug"] in chosen and fit(s) >= best - COVER_MARGIN for s in servers)
