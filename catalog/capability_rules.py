@@ -102,7 +102,8 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
             r"|(?<![\w/.])~/[\w.-]|(?<![\w/.:])/(?:home|Users|tmp|srv|opt|mnt|var)/[\w.-]"
             r"|\b[A-Z]:\\[\w.-]|\bon\s+(?:the\s+)?disk\b"
             r"|\b(?:on|to|from|in)\s+my\s+desktop\b"
-            r"|\bmy\s+(?:[\w/.-]+\s+)?(?:folder|directory)\b",
+            # "my Documents/uni folder", "my notes folder"; "my Dropbox folder" is Dropbox's
+            r"|\bmy\s+(?:(?-i:[a-z][\w.-]*)\s+|[\w.-]*/[\w/.-]*\s+)?(?:folder|directory)\b",
             _I,
         ),
         LOCAL_FILES,

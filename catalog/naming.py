@@ -216,17 +216,24 @@ def without_quotes(text: str) -> str:
 
 
 _POSSESSIVE = re.compile(r"\b(?:my|our|your|their)\s+(?:[a-z]+\s+)?([A-Z][A-Za-z0-9]+)\b")
+# ... or a capitalised word in front of the things such products hold ("Trello cards")
+_PRODUCT_THINGS = re.compile(
+    r"\b([A-Z][A-Za-z0-9]+)\s+(?:tasks?|cards?|boards?|folders?|invoices?|workspaces?|notebooks?"
+    r"|inbox|contacts|tickets?|spaces?|vaults?)\b"
+)
 
 
 def possessive_names(text: str) -> list[str]:
     """Words that look like a product the person uses: capitalised after "my/our" ("into my
-    personal Todoist", "cancel my Zoom meeting"), not an ordinary word. The search reports those
+    personal Todoist", "cancel my Zoom meeting") or before what it holds ("Trello cards"), not
+    an ordinary word. The search reports those
     no catalog server is named by, so no stand-in is chosen for them."""
-    return [
-        m.group(1).lower()
-        for m in _POSSESSIVE.finditer(text)
-        if m.group(1).lower() not in common_words() and m.group(1).lower() not in _NOT_NAMES_BY_TAG
+    found = [
+        m.group(1).lower() for m in (*_POSSESSIVE.finditer(text), *_PRODUCT_THINGS.finditer(text))
     ]
+    return list(
+        dict.fromkeys(w for w in found if w not in common_words() and w not in _NOT_NAMES_BY_TAG)
+    )
 
 
 # A vendor's product written as "<Vendor> <Product>" ("Microsoft Teams", "Google Keep").

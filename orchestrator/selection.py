@@ -207,8 +207,14 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         modifier_check = queries[index]
         found = _pick_similar(items[index], floor, topic_floor, modifier_check)
         # a step ("export the design as a PNG") that a server already chosen can do about as
-        # well as any (Canva, by its own export tool) adds no second server
-        if found and not covered(items[index], chosen):
+        # well as any (Canva, by its own export tool) adds no second server, nor does one found
+        # for the topic of a capability already served (a second email server; a named server's
+        # tags do not count: Obsidian is tagged "markdown" and converts nothing)
+        if (
+            found
+            and not covered(items[index], chosen)
+            and not _topic_taken(items[index], found[0], capabilities, topics_of)
+        ):
             picks[index] = found
             chosen += found
     if needs_file_server(queries, items, passing, chosen):
@@ -221,6 +227,13 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
 
 def _text(server: dict[str, Any]) -> str:
     return f"{server.get('name', '')} {server.get('description', '')} {server.get('slug', '')}"
+
+
+def _topic_taken(
+    servers: list[dict[str, Any]], slug: str, chosen: list[str], topics_of: dict[str, set[str]]
+) -> bool:
+    topic = next((str(s["topic"]) for s in servers if s["slug"] == slug and s.get("topic")), "")
+    return bool(topic) and any(topic in topics_of.get(c, set()) for c in chosen)
 
 
 def _pick_capabilities(

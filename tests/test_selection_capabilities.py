@@ -81,6 +81,8 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
         ),
         ("triage my inbox every morning", ["read and triage my email inbox"]),
         ("scale the api deployment to 6 replicas", [K8S]),
+        ("un voo barato de São Paulo pra Lisboa", ["search flights and fares"]),
+        ("フライトを探して", ["search flights and fares"]),
         ("che tempo farà a Firenze?", ["weather forecast"]),
         ("zet het in mijn Google Agenda", ["calendar events"]),
         ("a sandbox isolated from my machine", ["run code safely in a cloud sandbox"]),

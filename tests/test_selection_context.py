@@ -1,16 +1,24 @@
 """Choosing by the words around a need: files at a local path, a step on a system named before
-("tail its logs"), which of the servers one word names fits, and names that are part of a
-longer name ("Time Out Market") or only a kind of software ("CRM")."""
+("tail its logs"), which of the servers one word names fits, names that are part of a longer
+name ("Time Out Market") or only a kind of software ("CRM"), products the catalog may lack
+("Trello cards"), quoted titles, a named site's pages, and one server a topic."""
 
 from typing import Any
 
-from catalog.capabilities import LOCAL_FILES
+from catalog.capabilities import FETCH_PAGE, LOCAL_FILES
 from catalog.loader import validate_catalog
-from catalog.naming import named_systems, uncapitalise_sentence_starts
+from catalog.naming import (
+    named_systems,
+    possessive_names,
+    uncapitalise_sentence_starts,
+    without_quotes,
+)
+from catalog.needs import split_needs
 from catalog.normalise import normalise_request
 from orchestrator.selection import choose
 
 SERVERS = [(e.slug, e.name, e.tags) for e in validate_catalog()[0]]
+FLIGHTS = "search flights and fares"
 
 
 def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
@@ -84,3 +92,44 @@ def test_a_name_inside_a_longer_name_or_a_kind_of_software_names_nothing() -> No
     assert "mcp-hackernews" in _named("Save Hacker News stories")
     assert "close" in _named("Merge leads from Close, HubSpot")
     assert "hubspot" not in _named("Export every table of the Airtable CRM base")
+
+
+def test_a_product_named_before_what_it_holds_is_one_the_catalog_may_lack() -> None:
+    assert possessive_names("Move today's Todoist tasks into Trello cards") == ["todoist", "trello"]
+    assert possessive_names("Back up my Dropbox folder") == ["dropbox"]
+    assert possessive_names("list the open tasks") == []
+
+
+def test_a_quoted_title_says_nothing_of_the_service() -> None:
+    assert without_quotes("a page under 'Board updates' in Notion") == "a page under   in Notion"
+    assert without_quotes("don't stop, it's fine") == "don't stop, it's fine"
+
+
+def test_a_page_of_a_named_site_is_read_by_its_server() -> None:
+    youtube = [_server("youtube_transcript", 0.55, named="youtube", auth="none")]
+    fetch = [_server("fetch", 0.64, auth="none")]
+    results = [
+        {
+            "query": "grab the transcript of https://youtube.com/watch?v=1 (Youtube)",
+            "servers": youtube,
+        },
+        {"query": FETCH_PAGE, "servers": fetch},
+    ]
+    assert choose(results) == ["youtube_transcript"]
+    page = {"query": "grab the text of https://example.org/faq (Example)", "servers": []}
+    assert choose([page, {"query": FETCH_PAGE, "servers": fetch}]) == ["fetch"]
+
+
+def test_a_capability_a_named_server_has_the_topic_of_adds_none() -> None:
+    named = _server("google-flights", 0.5, named="google flights", topic="flights")
+    results = [
+        {"query": "search Google Flights for round trips", "servers": [named]},
+        {"query": FLIGHTS, "servers": [_server("kiwi", 0.59, topic="flights")]},
+    ]
+    assert choose(results) == ["google-flights"]
+
+
+def test_an_isolated_sandbox_anywhere_replaces_a_local_one() -> None:
+    needs = split_needs("Run the Python it writes itself, isolated from my machine.")
+    assert "run code safely in a cloud sandbox" in needs
+    assert "run Python code in a sandbox" not in needs
