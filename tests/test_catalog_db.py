@@ -226,8 +226,13 @@ async def test_embedding_happens_before_the_connection_is_needed(bundled) -> Non
     from catalog.search import prepare_search, run_search
 
     prepared = await prepare_search(LocalEmbedder(), "Find flights to Berlin and check the weather")
-    # the weather clause also gets the fixed phrase of its capability (catalog.capabilities)
-    assert prepared.needs == ["find flights to Berlin", "check the weather", "weather forecast"]
+    # each clause also gets the fixed phrase of its capability (catalog.capabilities)
+    assert prepared.needs == [
+        "find flights to Berlin",
+        "check the weather",
+        "search flights and fares",
+        "weather forecast",
+    ]
     async with bundled.service() as conn:
         found = await run_search(conn, prepared, limit=4)
     assert {"google-flights", "openweather"} <= {m.slug for m in found}

@@ -163,8 +163,13 @@ def test_content_hash_changes_only_with_content() -> None:
         ),
         (
             "Find flights to Berlin, then check the weather there",
-            # "Find" names nothing; the weather clause also gets its capability's phrase
-            ["find flights to Berlin", "check the weather there", "weather forecast"],
+            # "Find" names nothing; each clause also gets its capability's phrase
+            [
+                "find flights to Berlin",
+                "check the weather there",
+                "search flights and fares",
+                "weather forecast",
+            ],
         ),
         (
             "Browse to our staging site, log in and take screenshots",
