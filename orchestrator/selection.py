@@ -80,11 +80,14 @@ def _pick_named(servers: list[dict[str, Any]]) -> list[str]:
     for words, group in by_words.items():
         # among the servers a word names, those that fit the need about as well as the best
         # ("run a Cypher query on Neo4j": the Cypher server, not Neo4j's data-modelling one),
-        # and the vendor's official one, which is the safe default for anything it names
+        # and the vendor's official one and those verified to start here, which the person can
+        # run today: a better-fitting remote server that needs a sign-in does not displace them
         runnable = [s for s in group if s.get("runnable") is not False] or group
         best_fit = max(fit(s) for s in runnable)
         fitting = [
-            s for s in runnable if fit(s) >= best_fit - NAMED_FIT_MARGIN or s.get("official")
+            s
+            for s in runnable
+            if fit(s) >= best_fit - NAMED_FIT_MARGIN or s.get("official") or s.get("verified")
         ]
         best = max(fitting, key=preference)
         family = [
