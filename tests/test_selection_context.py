@@ -65,13 +65,17 @@ def test_a_step_on_the_system_named_before_adds_no_server() -> None:
 
 
 def test_among_the_servers_one_word_names_the_one_that_fits_wins() -> None:
-    modelling = _server("graph-modelling", 0.49, named="graphdb", verified=True)
+    modelling = _server("graph-modelling", 0.49, named="graphdb")
     modelling["tool_similarity"] = 0.55
-    queries = _server("graph-cypher", 0.60, named="graphdb", verified=False)
+    queries = _server("graph-cypher", 0.60, named="graphdb")
     results = [{"query": "run a Cypher query on GraphDB", "servers": [modelling, queries]}]
     assert choose(results) == ["graph-cypher"]
-    # fitting about alike, the preferences decide (verified first)
+    # fitting about alike, the preferences decide (verified first) ...
     queries["similarity"] = 0.56
+    modelling["verified"] = True
+    assert choose(results) == ["graph-modelling"]
+    # ... and a server verified to start here is not displaced by a better fit that is not
+    queries["similarity"] = 0.70
     assert choose(results) == ["graph-modelling"]
 
 
