@@ -233,10 +233,6 @@ ROUND_FIXES = [
         "Collect this week's best posts from r/rust and save them in Obsidian.",
         [["mcp-reddit"], ["obsidian"]],
     ),
-    (
-        "Run a Cypher query against our Neo4j database to list orphan nodes.",
-        [["neo4j-cypher", "neo4j"]],
-    ),
     (  # "its logs" is a step on the Heroku app
         "Restart the worker dynos of our Heroku app and check its logs for errors.",
         [["heroku"]],
