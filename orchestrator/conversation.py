@@ -102,6 +102,14 @@ def last_user_text(messages: list[dict[str, Any]]) -> str:
     return " ".join(str(b["text"]) for b in blocks if b.get("type") == "text")
 
 
+def this_turns_search(messages: list[dict[str, Any]]) -> list[Any]:
+    """The results of the search made since the person's last message ([] when none)."""
+    for call, result, error in reversed(_pairs(messages[last_user_index(messages) :])):
+        if call.get("name") == "search_mcp_servers" and not error and isinstance(result, dict):
+            return list(result.get("results", []))
+    return []
+
+
 def last_selection(messages: list[dict[str, Any]]) -> list[str] | None:
     """The servers last passed to request_credentials, or None."""
     for call, _, _ in reversed(_pairs(messages)):

@@ -212,8 +212,11 @@ def plan(messages: list[dict[str, Any]]) -> ModelResponse:
         servers = call["input"]["servers"]
         missing = [f"{server}: {item}" for server, item in conv.missing_items(messages)]
         if missing:
+            # what this turn's search found lacking is said again here, in the reply itself
+            lacking = _not_in_catalog(conv.this_turns_search(messages))
             return _text(
-                "To continue I need these credentials (enter them in the form, not in "
+                (f"{lacking} " if lacking else "")
+                + "To continue I need these credentials (enter them in the form, not in "
                 f'the chat): {", ".join(missing)}. Say "done" when they are saved.'
             )
         return _call(

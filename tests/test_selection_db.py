@@ -285,6 +285,18 @@ async def test_the_search_says_which_named_products_the_catalog_lacks(
     assert "not_in_catalog" not in slack  # Slack is in the catalog
 
 
+async def test_the_credentials_reply_still_says_what_the_catalog_lacks(client, make_user) -> None:
+    user = await make_user()
+    reply = await client.post(
+        "/api/chat",
+        json={"message": "Post the summary to Slack and add a task to my personal Todoist"},
+        headers=user.headers,
+    )
+    assert reply.status_code == 200, reply.text
+    text = reply.json()["reply"]
+    assert "no server for Todoist" in text and "To continue I need these credentials" in text
+
+
 async def test_the_offline_reply_says_the_catalog_lacks_a_named_product(
     client, make_user, settings
 ) -> None:
