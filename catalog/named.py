@@ -9,7 +9,7 @@ from catalog.naming import (
     common_words,
     name_words,
     named_systems,
-    possessive_names,
+    product_names,
     tokens,
     topic,
     topic_query,
@@ -47,7 +47,7 @@ async def named_in(conn: Any, need: str) -> tuple[dict[str, str], dict[str, str]
 async def unknown_names(conn: Any, need: str) -> list[str]:
     """The product-like words of ``need`` ("my personal Todoist") that name no catalog server:
     the person uses a service the catalog lacks, so nothing should stand in for it."""
-    words = possessive_names(need)
+    words = product_names(need)
     if not words:
         return []
     rows = await conn.fetch(_NAMING_SQL, " ".join(words))

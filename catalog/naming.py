@@ -223,7 +223,7 @@ _PRODUCT_THINGS = re.compile(
 )
 
 
-def possessive_names(text: str) -> list[str]:
+def product_names(text: str) -> list[str]:
     """Words that look like a product the person uses: capitalised after "my/our" ("into my
     personal Todoist", "cancel my Zoom meeting") or before what it holds ("Trello cards"), not
     an ordinary word. The search reports those

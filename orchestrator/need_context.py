@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from catalog.capabilities import LOCAL_FILES, capability_needs
+from catalog.capabilities import LOCAL_FILES
 from catalog.naming import vendor_products
 
 # A clause that names no service adds none when a server already chosen fits it (by its
@@ -18,20 +18,22 @@ COVER_MARGIN = 0.10
 
 
 def needs_file_server(
-    queries: list[str], items: list[list[dict[str, Any]]], passing: list[bool], chosen: list[str]
+    queries: list[str],
+    items: list[list[dict[str, Any]]],
+    needs_of: list[list[str]],
+    chosen: list[str],
 ) -> bool:
     """Whether files at a path here need a filesystem server: not when a tool run here with no
     account does what the clause naming the path asks (convert ~/a.docx: the converter; the
-    repository at ~/code: git), as it reads the path itself; Cloudinary or Notion do not."""
+    repository at ~/code: git), as it reads the path itself; Cloudinary or Notion do not.
+    ``needs_of`` holds each clause's capabilities (empty for the capability needs)."""
     local = {str(s["slug"]) for servers in items for s in servers if s.get("auth") == "none"}
     local_chosen = [slug for slug in chosen if slug in local]
-    at_paths = [
-        i for i, q in enumerate(queries) if not passing[i] and LOCAL_FILES in capability_needs(q)
-    ]
+    at_paths = [i for i, needs in enumerate(needs_of) if LOCAL_FILES in needs]
     for i in at_paths:
         # the clause's own candidates, and those of the capabilities it names ("the repository
         # at ~/code/shop" is a local git repository)
-        named = [n for n in capability_needs(queries[i]) if n != LOCAL_FILES and n in queries]
+        named = [n for n in needs_of[i] if n != LOCAL_FILES and n in queries]
         related = [items[i], *(items[queries.index(n)] for n in named)]
         if not any(covered(servers, local_chosen) for servers in related):
             return True

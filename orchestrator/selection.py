@@ -156,10 +156,14 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         if isinstance(item, dict)
     ]
     passing = [is_capability_need(q) for q in queries]
+    # each clause's capabilities, read once: the loop below, named sites and local paths use them
+    needs_of = [
+        [] if extra else capability_needs(q) for q, extra in zip(queries, passing, strict=True)
+    ]
     picks: dict[int, list[str]] = {}  # need index -> its servers
     unnamed: list[int] = []  # needs naming no service: decided once the named ones are known
-    for index, (servers, named_elsewhere, extra, query) in enumerate(
-        zip(items, unrunnable, passing, queries, strict=True)
+    for index, (servers, named_elsewhere, extra, query, needs) in enumerate(
+        zip(items, unrunnable, passing, queries, needs_of, strict=True)
     ):
         if extra:
             continue
@@ -172,7 +176,7 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         # a clause that names no service but a capability ("take a screenshot in a real
         # browser") is that capability: its fixed phrase finds the server, not the clause's
         # other words ("landing page", "recent news")
-        elif any(c in queries and c != LOCAL_FILES for c in capability_needs(query)):
+        elif any(c in queries and c != LOCAL_FILES for c in needs):
             continue
         # "give me the audio file", "tell me whether anything fails": the answer goes to the
         # person in the chat, which needs no server
@@ -183,20 +187,17 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
     chosen = [slug for slugs in picks.values() for slug in slugs]
     # a page at the address of a service named ("https://youtube.com/…" names YouTube) is read
     # by that service's server, not fetched as a web page
-    sources = [
-        i for i, q in enumerate(queries) if not passing[i] and FETCH_PAGE in capability_needs(q)
-    ]
+    sources = [i for i, needs in enumerate(needs_of) if FETCH_PAGE in needs]
     page_read = bool(sources) and all(i in picks for i in sources)
     extras = [
         (q, s)
         for q, s, extra in zip(queries, items, passing, strict=True)
         if extra and not (q == FETCH_PAGE and page_read)
     ]
-    topics_of: dict[str, set[str]] = {}
+    topics_of: dict[str, set[str]] = {}  # slug -> the topics it was found for, in any need
     for servers in items:
         for server in servers:
-            if server.get("topic"):
-                topics_of.setdefault(str(server["slug"]), set()).add(str(server["topic"]))
+            topics_of.setdefault(str(server["slug"]), set()).update(_topics([server]))
     capabilities = _pick_capabilities([e for e in extras if e[0] != LOCAL_FILES], chosen, topics_of)
     chosen += capabilities
     for index in unnamed:
@@ -216,11 +217,11 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         if (
             found
             and not covered(items[index], chosen)
-            and not _topic_taken(items[index], found[0], capabilities, topics_of)
+            and not _topic_served(_topics(items[index], found), capabilities, topics_of)
         ):
             picks[index] = found
             chosen += found
-    if needs_file_server(queries, items, passing, chosen):
+    if needs_file_server(queries, items, needs_of, chosen):
         capabilities += _pick_capabilities(
             [e for e in extras if e[0] == LOCAL_FILES], chosen, topics_of
         )
@@ -232,11 +233,16 @@ def _text(server: dict[str, Any]) -> str:
     return f"{server.get('name', '')} {server.get('description', '')} {server.get('slug', '')}"
 
 
-def _topic_taken(
-    servers: list[dict[str, Any]], slug: str, chosen: list[str], topics_of: dict[str, set[str]]
-) -> bool:
-    topic = next((str(s["topic"]) for s in servers if s["slug"] == slug and s.get("topic")), "")
-    return bool(topic) and any(topic in topics_of.get(c, set()) for c in chosen)
+def _topics(servers: list[dict[str, Any]], slugs: list[str] | None = None) -> set[str]:
+    """The topics these servers (or those of ``slugs`` among them) were found for."""
+    return {
+        str(s["topic"]) for s in servers if s.get("topic") and (slugs is None or s["slug"] in slugs)
+    }
+
+
+def _topic_served(topics: set[str], slugs: list[str], topics_of: dict[str, set[str]]) -> bool:
+    """Whether one of ``slugs`` was found, in some need, for one of ``topics``."""
+    return any(topics_of.get(slug, set()) & topics for slug in slugs)
 
 
 def _pick_capabilities(
@@ -257,8 +263,7 @@ def _pick_capabilities(
             continue
         # ... or one found for the same topic in another need ("flights": Google Flights, named,
         # makes a kiwi for "search flights and fares" a second flights server)
-        wanted = {s["topic"] for s in servers if s.get("topic")}
-        if any(topics_of.get(slug, set()) & wanted for slug in [*picked, *out]):
+        if _topic_served(_topics(servers), [*picked, *out], topics_of):
             continue
         for slug in _pick_named(servers) or _pick_similar(
             servers, CAPABILITY_SIMILARITY, TOPIC_SIMILARITY

@@ -9,7 +9,7 @@ from catalog.capabilities import FETCH_PAGE, LOCAL_FILES
 from catalog.loader import validate_catalog
 from catalog.naming import (
     named_systems,
-    possessive_names,
+    product_names,
     uncapitalise_sentence_starts,
     without_quotes,
 )
@@ -99,9 +99,9 @@ def test_a_name_inside_a_longer_name_or_a_kind_of_software_names_nothing() -> No
 
 
 def test_a_product_named_before_what_it_holds_is_one_the_catalog_may_lack() -> None:
-    assert possessive_names("Move today's Todoist tasks into Trello cards") == ["todoist", "trello"]
-    assert possessive_names("Back up my Dropbox folder") == ["dropbox"]
-    assert possessive_names("list the open tasks") == []
+    assert product_names("Move today's Todoist tasks into Trello cards") == ["todoist", "trello"]
+    assert product_names("Back up my Dropbox folder") == ["dropbox"]
+    assert product_names("list the open tasks") == []
 
 
 def test_a_quoted_title_says_nothing_of_the_service() -> None:
