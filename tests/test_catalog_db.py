@@ -1,11 +1,8 @@
 """Loading and searching the catalog on the real (embedded) Postgres."""
 
-import hashlib
 import json
-import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 import pytest_asyncio
 
@@ -13,55 +10,9 @@ from catalog.embedders import LocalEmbedder, vector_literal
 from catalog.evaluation import evaluate, isolated_database, load_queries
 from catalog.loader import ensure_catalog_loaded, load_catalog
 from catalog.search import search_servers
+from tests.catalog_helpers import CountingEmbedder, entry, write
 
 DATA = Path(__file__).parent / "data"
-
-
-class CountingEmbedder:
-    """Deterministic bag-of-words vectors; counts what it was asked to embed."""
-
-    def __init__(self, model_id: str = "fake-bow", dimensions: int = 384) -> None:
-        self.model_id = model_id
-        self.dimensions = dimensions
-        self.texts: list[str] = []
-
-    async def embed(self, texts: list[str]) -> list[list[float]]:
-        self.texts.extend(texts)
-        out = []
-        for text in texts:
-            vector = np.zeros(self.dimensions, dtype=np.float32)
-            for word in re.findall(r"[a-z]+", text.lower()):
-                vector[int(hashlib.sha256(word.encode()).hexdigest(), 16) % self.dimensions] += 1.0
-            out.append((vector / max(np.linalg.norm(vector), 1e-9)).tolist())
-        return out
-
-
-def entry(slug: str, name: str, description: str, tools: list[str] | None = None) -> dict:
-    return {
-        "slug": slug,
-        "name": name,
-        "description": description,
-        "tags": [],
-        "launch": {
-            "transport": "stdio",
-            "command": "npx",
-            "args": ["-y", f"{slug}-mcp"],
-            "env": {},
-        },
-        "credentials": [
-            {"name": "TOKEN", "description": "An access token.", "secret": True, "required": True}
-        ],
-        "tools": [{"name": t, "description": ""} for t in tools or []],
-    }
-
-
-def write(folder: Path, *entries: dict) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.json"):
-        old.unlink()
-    for item in entries:
-        (folder / f"{item['slug']}.json").write_text(json.dumps(item))
-    return folder
 
 
 SMALL = [

@@ -12,7 +12,7 @@ from catalog.loader import load_catalog
 from catalog.models import parse_entry
 from catalog.runtimes import detect
 from catalog.search import prepare_search, run_search, search_servers
-from tests.test_catalog_db import CountingEmbedder, entry, write
+from tests.catalog_helpers import CountingEmbedder, entry, write
 from tools.registry import ToolContext
 from tools.search import search_mcp_servers
 

@@ -285,29 +285,27 @@ async def test_the_search_says_which_named_products_the_catalog_lacks(
     assert "not_in_catalog" not in slack  # Slack is in the catalog
 
 
-async def test_the_credentials_reply_still_says_what_the_catalog_lacks(client, make_user) -> None:
+async def _offline_reply(client, make_user, message: str) -> str:
+    """The reply of a new user's first chat turn."""
     user = await make_user()
-    reply = await client.post(
-        "/api/chat",
-        json={"message": "Post the summary to Slack and add a task to my personal Todoist"},
-        headers=user.headers,
-    )
+    reply = await client.post("/api/chat", json={"message": message}, headers=user.headers)
     assert reply.status_code == 200, reply.text
-    text = reply.json()["reply"]
+    return str(reply.json()["reply"])
+
+
+async def test_the_credentials_reply_still_says_what_the_catalog_lacks(client, make_user) -> None:
+    text = await _offline_reply(
+        client, make_user, "Post the summary to Slack and add a task to my personal Todoist"
+    )
     assert "no server for Todoist" in text and "To continue I need these credentials" in text
 
 
 async def test_the_offline_reply_says_the_catalog_lacks_a_named_product(
     client, make_user, settings
 ) -> None:
-    user = await make_user()
-    reply = await client.post(
-        "/api/chat",
-        json={"message": "Copy my starred Gmail emails into my personal Todoist"},
-        headers=user.headers,
+    text = await _offline_reply(
+        client, make_user, "Copy my starred Gmail emails into my personal Todoist"
     )
-    assert reply.status_code == 200, reply.text
-    text = reply.json()["reply"]
     assert "no server for Todoist" in text
     if "docker" not in host_runtimes(settings.host_runtimes).available:
         # Gmail's server needs Docker, which this host lacks: the reply says so

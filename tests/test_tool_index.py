@@ -13,7 +13,7 @@ from catalog.loader import ensure_catalog_loaded, load_catalog
 from catalog.models import parse_entry
 from catalog.search import HYBRID, search_servers
 from catalog.tool_index import MAX_TOOLS, tool_texts
-from tests.test_catalog_db import CountingEmbedder, entry, write
+from tests.catalog_helpers import CountingEmbedder, entry, write
 
 
 def _tool(name: str, description: str) -> dict[str, str]:
