@@ -17,6 +17,7 @@ __all__ = [
     "LOCAL_FILES",
     "capability_needs",
     "is_capability_need",
+    "request_capabilities",
 ]
 
 CAPABILITY_NEEDS = frozenset(need for _, need in RULES)

@@ -226,8 +226,8 @@ _PRODUCT_THINGS = re.compile(
 def product_names(text: str) -> list[str]:
     """Words that look like a product the person uses: capitalised after "my/our" ("into my
     personal Todoist", "cancel my Zoom meeting") or before what it holds ("Trello cards"), not
-    an ordinary word. The search reports those
-    no catalog server is named by, so no stand-in is chosen for them."""
+    an ordinary word. The search reports those no catalog server is named by, so no stand-in is
+    chosen for them."""
     found = [
         m.group(1).lower() for m in (*_POSSESSIVE.finditer(text), *_PRODUCT_THINGS.finditer(text))
     ]
