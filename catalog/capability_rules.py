@@ -6,6 +6,7 @@ selection_holdout4."""
 import re
 
 from catalog.capability_rules_dev import DEV_RULES
+from catalog.capability_rules_everyday import EVERYDAY_RULES
 
 __all__ = ["FETCH_PAGE", "LOCAL_FILES", "RULES"]
 
@@ -87,7 +88,11 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         "search the web",
     ),
     (
-        re.compile(r"\b(?:screenshots?|headless|(?:real|web)\s+browser)\b", _I),
+        re.compile(
+            r"\b(?:screenshots?|headless|(?:real|web)\s+browser)\b|\bact\s+like\s+a\s+(?:real\s+)?"
+            r"(?:visitor|user|customer)\b|\bfill\s+(?:in\s+|out\s+)?the\s+forms?\b",
+            _I,
+        ),
         "automate a web browser",
     ),
     (
@@ -146,10 +151,20 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         ),
         "text to speech audio",
     ),
+    (  # speech in the person's own recordings; a video's published transcript is the site's
+        re.compile(
+            r"\bspeech[\s-]to[\s-]text\b|\btranscri\w*\s+(?:\w+\s+){0,3}(?:audio|voice|calls?"
+            r"|interviews?|meeting\s+recordings?|dictations?)\b"
+            r"|\b(?:audio|voice\s+(?:notes?|memos?|messages?)|recordings?)\s+(?:\w+\s+){0,4}"
+            r"(?:transcri\w*|(?:to|into)\s+text)\b",
+            _I,
+        ),
+        "speech to text: transcribe my own audio files into text",
+    ),
     (
         re.compile(
             r"\b(?:directions|driving\s+time|travel\s+time|route\s+(?:to|from|between))\b"
-            r"|\bby\s+(?:public\s+transport|transit|train\s+and\s+bus)\b"
+            r"|\bby\s+(?:public\s+transport|transit|train\s+and\s+bus|car)\b|\broad\s+trip\b"
             r"|\bnearest\s+\w+|\bhow\s+(?:long|far)\s+(?:\w+\s+){0,4}(?:walk|drive|ride|cycle|"
             r"travel|get)\w*\b|\bdistance\s+(?:from|between|to)\b|\bgeocod\w*\b"
             r"|\bquanto\s+ci\s+vuole\b|\bcu[aá]nto\s+(?:se\s+)?tarda\b|\bwie\s+lange\s+(?:dauert|braucht)\b",
@@ -247,7 +262,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         re.compile(
             r"\b(?:turn|switch)\s+(?:on|off)\s+(?:\w+\s+){0,3}lights?\b|\blights?\b.{0,30}?"
             r"\b(?:on|off)\b|\b(?:door|garage|window)\s+(?:\w+\s+)?(?:is\s+)?(?:locked|unlocked|sensor)"
-            r"|\bthermostat\b|\bsmart\s+home\b",
+            r"|\bthermostat\b|\bsmart\s+home\b|\bdim\s+(?:\w+\s+){0,3}lights?\b",
             _I,
         ),
         "control smart home devices (lights, locks, sensors)",
@@ -277,4 +292,5 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         "draw diagrams and flowcharts",
     ),
     *DEV_RULES,  # software work: code, terminals, containers, repositories, incidents
+    *EVERYDAY_RULES,  # music, podcasts, scanned text, money, a web app's security test
 ]

@@ -1,5 +1,5 @@
 """The developer and operations rows of the capability table (catalog.capability_rules): code
-run in a sandbox, a terminal here, application crashes, the person on call, containers, code
+run in a sandbox, a terminal here, cloud spend, application crashes, the person on call, containers, code
 and dependency security, a local git repository, pull requests. Written, like the rest of the
 table, from generic verbs and nouns and checked on the tuning splits only."""
 
@@ -41,6 +41,14 @@ DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched 
             _I | re.S,
         ),
         CODE_SANDBOX,
+    ),
+    (  # what the account spent, not the list prices of a service (AWS Pricing)
+        re.compile(
+            r"\b(?:aws|amazon\s+web\s+services|cloud)\s+(?:costs?|spend(?:ing)?|bills?|billing)\b"
+            r"|\b(?:costs?|spend(?:ing)?|bills?)\s+(?:on|for|in|of)\s+(?:aws|the\s+cloud)\b",
+            _I,
+        ),
+        "AWS Cost Explorer: analyse our AWS spending by service and time period",
     ),
     (  # Kubernetes' own nouns
         re.compile(

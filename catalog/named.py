@@ -1,6 +1,7 @@
 """Which catalog servers a need names, looked up in the database: the few servers whose name,
 tag or slug words occur in the need (one GIN lookup), judged by catalog.naming."""
 
+import re
 from typing import Any
 
 from catalog.naming import (
@@ -21,6 +22,13 @@ __all__ = ["named_in", "unknown_names"]
 _NAMING_SQL = "select slug, name, tags, tag_servers from public.catalog_naming_candidates($1)"
 
 
+# The person's conversation with this assistant ("in future chats", "every time we chat",
+# "send it commands from a chat"), which is no chat platform's topic.
+_THIS_CHAT = re.compile(
+    r"\b(?:(?:future|next|later|other|new|every|this|a|our)\s+chats?|we\s+chat)\b", re.IGNORECASE
+)
+
+
 def _own_common_words(name: str) -> set[str]:
     # a tag that is the server's own ordinary-word name ("fetch", "time") is its name, not a
     # topic: it must be capitalised like any such name
@@ -35,13 +43,15 @@ async def named_in(conn: Any, need: str) -> tuple[dict[str, str], dict[str, str]
     counts = {t: n for r in rows for t, n in zip(r["tags"], r["tag_servers"], strict=True)}
     rare = {t for t, n in counts.items() if n <= RARE_TAG_SERVERS}
     topic_tags = {t for t, n in counts.items() if n <= TOPIC_TAG_SERVERS}
-    request = tokens(without_quotes(need))  # a quoted title ('Pricing v3') is no topic
+    # a quoted title ('Pricing v3') is no topic, nor is this conversation ("in future chats")
+    request = tokens(_THIS_CHAT.sub(" ", without_quotes(need)))
     topics = {
         slug: found
         for slug, name, tags in servers
         if (found := topic(request, tags, topic_tags - _own_common_words(name)))
     }
-    return named_systems(need, servers, rare), topics
+    # nor does it name a service ("the 'Pricing v3' frame" is no AWS Pricing)
+    return named_systems(without_quotes(need), servers, rare), topics
 
 
 async def unknown_names(conn: Any, need: str) -> list[str]:

@@ -219,7 +219,7 @@ _POSSESSIVE = re.compile(r"\b(?:my|our|your|their)\s+(?:[a-z]+\s+)?([A-Z][A-Za-z
 # ... or a capitalised word in front of the things such products hold ("Trello cards")
 _PRODUCT_THINGS = re.compile(
     r"\b([A-Z][A-Za-z0-9]+)\s+(?:tasks?|cards?|boards?|folders?|invoices?|workspaces?|notebooks?"
-    r"|inbox|contacts|tickets?|spaces?|vaults?)\b"
+    r"|inbox|contacts|tickets?|spaces?|vaults?|builds?|pipelines?)\b"
 )
 
 

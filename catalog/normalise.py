@@ -26,12 +26,17 @@ def normalise_request(text: str) -> str:
 # "https://docs.example.org/…" is Example, not "Docs" (the name is the label before the suffix).
 _URL = re.compile(r"https?://([a-z0-9.-]+)[^\s]*", re.IGNORECASE)
 _SECOND_LEVEL = frozenset("co com org net gov ac edu".split())  # "example.co.uk"
+# The short addresses services give their links, by the service's own name.
+_SHORT_LINKS = {"youtu.be": "YouTube", "redd.it": "Reddit", "spoti.fi": "Spotify", "git.io": "GitHub"}
 # A subreddit ("r/selfhosted") is Reddit's address written short.
 _SUBREDDIT = re.compile(r"(?<![\w/])(?:r/[A-Za-z0-9_]{2,}|subreddits?)\b", re.IGNORECASE)
 
 
 def _with_site_name(match: re.Match[str]) -> str:
-    labels = match.group(1).lower().strip(".").split(".")[:-1]  # without the top-level suffix
+    host = match.group(1).lower().strip(".").removeprefix("www.")
+    if host in _SHORT_LINKS:
+        return f"{match.group()} ({_SHORT_LINKS[host]})"
+    labels = host.split(".")[:-1]  # without the top-level suffix
     if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
         labels = labels[:-1]
     if not labels:

@@ -62,7 +62,9 @@ _CLASSES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(  # error codes are case-sensitive: "ModuleNotFoundError" is no ENOTFOUND
             r"\bENOTFOUND\b|\bEAI_AGAIN\b|\bECONNREFUSED\b|\bETIMEDOUT\b|getaddrinfo"
             r"|(?i:network is unreachable|name or service not known|failed to resolve"
-            r"|temporary failure in name resolution|huggingface\.co|\bConnectError\b)"
+            r"|temporary failure in name resolution|huggingface\.co|\bConnectError\b"
+            # a client that connects to its service at start (Couchbase, databases)
+            r"|failed to connect|could not connect to|connection refused)"
         ),
     ),
 ]

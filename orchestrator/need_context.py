@@ -1,7 +1,8 @@
 """What the words and facts around one need say when choosing (orchestrator.selection): how
 well a server fits it, whether a server already chosen does that step, whether files at a path
-here need a filesystem server, whether the clause is a step on a system named before, and
-whether it names a vendor's product none of its servers has."""
+here need a filesystem server, whether the clause is a step on a system named before, whether
+it asks for a product's documentation, and whether it names a vendor's product none of its
+servers has."""
 
 from __future__ import annotations
 
@@ -47,6 +48,25 @@ def refers_back(need: str) -> bool:
     """Whether the clause's object is "its ..." or "their ...": a step on a system named before
     ("tail its logs for errors" after "our Heroku app"); "from their docs" later on is not."""
     return _REFERS_BACK.search(need) is not None
+
+
+# A server for a product's documentation ("Docker Docs", "AWS Knowledge", "Shopify Dev"), and
+# the words of a clause that asks for documentation rather than for work done in the product.
+_DOCS_SERVER = re.compile(r"\b(?:docs|documentation|knowledge|learn)\b|\bdev$", re.IGNORECASE)
+_ASKS_FOR_DOCS = re.compile(
+    r"\b(?:docs?|documentation|how (?:do|to|can|should)|guides?|references?|tutorials?"
+    r"|best practices?|examples?|schemas?|what does|explain)\b",
+    re.IGNORECASE,
+)
+
+
+def without_docs_servers(group: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
+    """The servers one word names, less those for its documentation unless the clause asks for
+    documentation: "list my Docker containers" is work on Docker, not a search of its docs, and
+    "our Shopify orders" are nothing Shopify's developer docs hold (no server, no stand-in)."""
+    if not query or _ASKS_FOR_DOCS.search(query):
+        return group
+    return [s for s in group if not _DOCS_SERVER.search(str(s.get("name", "")))]
 
 
 def lacks_vendor_product(query: str, servers: list[dict[str, Any]]) -> bool:

@@ -17,12 +17,14 @@ from typing import Any
 
 from catalog.capabilities import FETCH_PAGE, LOCAL_FILES, capability_needs, is_capability_need
 from catalog.naming import modifies_another_word
+from catalog.normalise import has_cjk
 from catalog.needs import is_own_work, is_reply_to_user
 from orchestrator.need_context import (
     covered,
     fit,
     lacks_vendor_product,
     needs_file_server,
+    without_docs_servers,
     refers_back,
     similarity,
 )
@@ -60,24 +62,28 @@ CAPABILITY_SIMILARITY = 0.35
 
 def preference(server: dict[str, Any]) -> tuple[bool, bool, bool, bool, bool, float]:
     """Sort key, best last: runnable here, verified, not archived, official, credentials
-    already held, then similarity to the need."""
+    already held, then similarity to the need. A server that needs no credentials holds none:
+    it does not win on that over one that fits better (the Neo4j Cypher server over Neo4j's
+    data-modelling one for a query)."""
     return (
         server.get("runnable") is not False,
         bool(server.get("verified")),
         not server.get("archived"),
         bool(server.get("official")),
-        bool(server.get("credentials_held")),
+        bool(server.get("credentials_held")) and server.get("auth") != "none",
         float(server.get("similarity") or 0.0),
     )
 
 
-def _pick_named(servers: list[dict[str, Any]]) -> list[str]:
+def _pick_named(servers: list[dict[str, Any]], query: str = "") -> list[str]:
     by_words: dict[str, list[dict[str, Any]]] = {}
     for server in servers:
         if server.get("named"):
             by_words.setdefault(str(server["named"]), []).append(server)
     picks = []
-    for words, group in by_words.items():
+    for words, named in by_words.items():
+        if not (group := without_docs_servers(named, query)):
+            continue
         # among the servers a word names, those that fit the need about as well as the best
         # ("run a Cypher query on Neo4j": the Cypher server, not Neo4j's data-modelling one),
         # and the vendor's official one and those verified to start here, which the person can
@@ -106,7 +112,9 @@ def _pick_similar(
     servers: list[dict[str, Any]], floor: float, topic_floor: float, query: str = ""
 ) -> list[str]:
     """The best server for a need that names none: one tagged with a topic the need mentions
-    ("weather") that fits at least ``topic_floor``, else the most similar above ``floor``.
+    ("weather") that fits at least ``topic_floor``, else one similar above ``floor``; among
+    those, the one that fits best by its description or its best tool ("speech to text":
+    ElevenLabs by its speech_to_text tool, not a podcast search described with "audio").
     With ``query``, a topic its words only use to describe another word does not count."""
     topical = [
         s
@@ -124,9 +132,9 @@ def _pick_similar(
     fitting = topical or similar
     if not fitting:
         return []
-    top = fitting[0] if not topical else max(topical, key=similarity)
+    top = max(fitting, key=fit)
     # near-ties (within 0.02) are decided by the preferences, not by embedding noise
-    tied = [s for s in fitting if similarity(s) >= similarity(top) - 0.02]
+    tied = [s for s in fitting if fit(s) >= fit(top) - 0.02]
     return [str(max(tied, key=preference)["slug"])]
 
 
@@ -145,17 +153,19 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         for item in (results if isinstance(results, list) else [])
         if isinstance(item, dict)
     ]
-    # once the request names its systems, its other clauses are mostly steps done with them
-    # ("fetch their recent logs"): they add a server only on stronger evidence
-    any_named = any(s.get("named") for servers in items for s in servers)
-    floor = CONTEXT_SIMILARITY if any_named else MIN_SIMILARITY
-    topic_floor = CONTEXT_TOPIC_SIMILARITY if any_named else TOPIC_SIMILARITY
     queries = [
         str(item.get("query") or "")
         for item in (results if isinstance(results, list) else [])
         if isinstance(item, dict)
     ]
     passing = [is_capability_need(q) for q in queries]
+    # once the request names its systems, or a capability ("attack our web app": a security
+    # test), its other clauses are mostly steps done with them ("fetch their recent logs",
+    # "the APIs in staging"): they add a server only on stronger evidence
+    any_named = any(s.get("named") for servers in items for s in servers)
+    context = any_named or any(p and q != LOCAL_FILES for q, p in zip(queries, passing, strict=True))
+    floor = CONTEXT_SIMILARITY if context else MIN_SIMILARITY
+    topic_floor = CONTEXT_TOPIC_SIMILARITY if context else TOPIC_SIMILARITY
     # each clause's capabilities, read once: the loop below, named sites and local paths use them
     needs_of = [
         [] if extra else capability_needs(q) for q, extra in zip(queries, passing, strict=True)
@@ -167,11 +177,15 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
     ):
         if extra:
             continue
-        if named := _pick_named(servers):
+        if named := _pick_named(servers, query):
             picks[index] = named
         # a named service that cannot run here, or one the catalog lacks ("Microsoft Teams"),
         # gets nothing, not a stand-in
-        elif named_elsewhere or lacks_vendor_product(query, servers):
+        elif (
+            named_elsewhere
+            or any(s.get("named") for s in servers)
+            or lacks_vendor_product(query, servers)
+        ):
             continue
         # a clause that names no service but a capability ("take a screenshot in a real
         # browser") is that capability: its fixed phrase finds the server, not the clause's
@@ -207,8 +221,9 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
             continue
         # in a request that names its systems, a topic word in front of another noun ("the work
         # email addresses", "error rate") describes that noun: no email or error server for it
-        # (dev split; applied to every request it also dropped "smart home lights")
-        modifier_check = queries[index]
+        # (dev split; applied to every request it also dropped "smart home lights"); the words
+        # of Chinese or Japanese are not tokens, so "Markdown，然后…docs" would read "markdown docs"
+        modifier_check = "" if has_cjk(queries[index]) else queries[index]
         found = _pick_similar(items[index], floor, topic_floor, modifier_check)
         # a step ("export the design as a PNG") that a server already chosen can do about as
         # well as any (Canva, by its own export tool) adds no second server, nor does one found

@@ -125,6 +125,10 @@ async def test_a_server_that_never_answers_times_out(package_cache: Path) -> Non
 def test_stderr_classes() -> None:
     assert classify("npm error code E404", "crashed") == "not_found"
     assert classify("Error: getaddrinfo ENOTFOUND api.vendor.com", "crashed") == "needs_network"
+    # a client that connects to its service at start fails on the placeholder address
+    couchbase = "UnAmbiguousTimeoutException(<ec=14, message=Failed to connect, C Source=x>)"
+    assert classify(couchbase, "crashed") == "needs_network"
+    assert classify("psycopg.OperationalError: connection refused", "crashed") == "needs_network"
     assert classify("Run 'npx playwright install' to download", "crashed") == "downloads_browser"
     assert classify("Please run with 'auth' argument first", "crashed") == "needs_oauth"
     assert classify("Segmentation fault", "crashed") == "crashed"

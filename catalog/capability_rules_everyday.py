@@ -1,0 +1,71 @@
+"""The everyday and business rows of the capability table (catalog.capability_rules): music,
+podcasts, text in photographed or scanned pages, bookkeeping, investments, ad spend and a
+security test of a running web application. Written, like the rest of the table, from generic
+verbs and nouns, for requests that say what they want done without naming a product ("put on
+something mellow on my speakers"); checked on the tuning splits only."""
+
+import re
+
+__all__ = ["EVERYDAY_RULES"]
+
+_I = re.IGNORECASE
+
+EVERYDAY_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for it)
+    (
+        re.compile(
+            r"\b(?:put\s+on|play|queue)\s+(?:\w+\s+){0,3}(?:music|songs?|tracks?|albums?|playlists?"
+            r"|something\s+\w+)\b|\bon\s+my\s+speakers?\b|\bplaylists?\b",
+            _I,
+        ),
+        "play music, songs and playlists",
+    ),
+    (  # what was said on a podcast; making one is text to speech
+        re.compile(
+            r"\b(?:on|in|across)\s+(?:a\s+|any\s+|the\s+)?podcasts?\b"
+            r"|\bpodcast\s+(?:episodes?|mentions?|transcripts?)\b",
+            _I,
+        ),
+        "search transcribed podcasts for mentions of topics, people or brands",
+    ),
+    (
+        re.compile(
+            r"\bhand-?writ\w*|\b(?:photographed|scanned|photos?\s+of)\s+(?:\w+\s+){0,3}"
+            r"(?:notes?|pages?|documents?|receipts?|forms?)\b|\bocr\b",
+            _I,
+        ),
+        "recognise handwriting and text in scanned images (OCR)",
+    ),
+    (
+        re.compile(
+            r"\b(?:bookkeeping|accounting)\s+(?:software|system|tool|app)\b|\bthe\s+books\b"
+            r"|\breconcil\w*\s+(?:\w+\s+){0,4}(?:bank|transactions?|bills?|payments?)\b"
+            r"|\b(?:credit\s+notes?|accounts\s+(?:payable|receivable))\b",
+            _I,
+        ),
+        "accounting: invoices, bills and bank reconciliation",
+    ),
+    (
+        re.compile(
+            r"\b(?:index|mutual)\s+funds?\b|\betfs?\b|\bfund\s+ratings?\b|\banalyst\s+ratings?\b"
+            r"|\b(?:fair\s+value|moat)\s+(?:estimates?|ratings?)\b",
+            _I,
+        ),
+        "investment research: funds, ratings and analyst views",
+    ),
+    (
+        re.compile(
+            r"\b(?:social|search|facebook|meta|google|paid)\s+ads\b|\bad\s+spend\b|\broas\b"
+            r"|\b(?:marketing|ad)\s+attribution\b",
+            _I,
+        ),
+        "store analytics: ad spend, revenue and attribution per campaign",
+    ),
+    (  # an attack on the person's own running application, not a scan of its source code
+        re.compile(
+            r"\bpen(?:etration)?[\s-]?test\w*|\b(?:attack|hack)\s+(?:\w+\s+){0,3}(?:web\s*)?"
+            r"(?:apps?|applications?|sites?|apis?)\b|\bexploitable\b|\bdast\b",
+            _I,
+        ),
+        "security test of a running web application and APIs (penetration test)",
+    ),
+]
