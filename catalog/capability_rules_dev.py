@@ -1,7 +1,7 @@
 """The developer and operations rows of the capability table (catalog.capability_rules): code
-run in a sandbox, a terminal here, cloud spend, application crashes, the person on call, containers, code
-and dependency security, a local git repository, pull requests. Written, like the rest of the
-table, from generic verbs and nouns and checked on the tuning splits only."""
+run in a sandbox, a terminal here, cloud spend, application crashes, the person on call,
+containers, code and dependency security, a local git repository, pull requests. Written, like
+the rest of the table, from generic verbs and nouns and checked on the tuning splits only."""
 
 import re
 

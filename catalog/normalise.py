@@ -27,7 +27,12 @@ def normalise_request(text: str) -> str:
 _URL = re.compile(r"https?://([a-z0-9.-]+)[^\s]*", re.IGNORECASE)
 _SECOND_LEVEL = frozenset("co com org net gov ac edu".split())  # "example.co.uk"
 # The short addresses services give their links, by the service's own name.
-_SHORT_LINKS = {"youtu.be": "YouTube", "redd.it": "Reddit", "spoti.fi": "Spotify", "git.io": "GitHub"}
+_SHORT_LINKS = {
+    "youtu.be": "YouTube",
+    "redd.it": "Reddit",
+    "spoti.fi": "Spotify",
+    "git.io": "GitHub",
+}
 # A subreddit ("r/selfhosted") is Reddit's address written short.
 _SUBREDDIT = re.compile(r"(?<![\w/])(?:r/[A-Za-z0-9_]{2,}|subreddits?)\b", re.IGNORECASE)
 

@@ -17,16 +17,16 @@ from typing import Any
 
 from catalog.capabilities import FETCH_PAGE, LOCAL_FILES, capability_needs, is_capability_need
 from catalog.naming import modifies_another_word
-from catalog.normalise import has_cjk
 from catalog.needs import is_own_work, is_reply_to_user
+from catalog.normalise import has_cjk
 from orchestrator.need_context import (
     covered,
     fit,
     lacks_vendor_product,
     needs_file_server,
-    without_docs_servers,
     refers_back,
     similarity,
+    without_docs_servers,
 )
 
 # A need that names no service takes the best similar server only at or above this cosine
@@ -163,7 +163,8 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
     # test), its other clauses are mostly steps done with them ("fetch their recent logs",
     # "the APIs in staging"): they add a server only on stronger evidence
     any_named = any(s.get("named") for servers in items for s in servers)
-    context = any_named or any(p and q != LOCAL_FILES for q, p in zip(queries, passing, strict=True))
+    capability_found = any(p and q != LOCAL_FILES for q, p in zip(queries, passing, strict=True))
+    context = any_named or capability_found
     floor = CONTEXT_SIMILARITY if context else MIN_SIMILARITY
     topic_floor = CONTEXT_TOPIC_SIMILARITY if context else TOPIC_SIMILARITY
     # each clause's capabilities, read once: the loop below, named sites and local paths use them
