@@ -16,17 +16,23 @@ import yaml
 
 from agents.errors import MissingCredentialsError
 from agents.literal_text import literal_instruction
+from catalog.credential import PathKind
 
 PLACEHOLDER_RE = re.compile(r"\$\{([^}]+)\}")
 
 
 @dataclass(frozen=True)
 class SecretRef:
-    """One credential the config references: environment variable <- (server slug, name)."""
+    """One credential the config references: environment variable <- (server slug, name).
+
+    ``path`` is the catalog's ``path`` of a host-path credential ("directory" or "file"):
+    such a value is checked against the shared folders and bound into the sandbox at start.
+    """
 
     env: str
     server: str
     name: str
+    path: PathKind | None = None
 
 
 @dataclass

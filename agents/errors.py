@@ -65,6 +65,13 @@ class AgentModelError(AgentError):
     status = 409
 
 
+class AgentHostPathError(AgentError):
+    """A host path the agent was given is no longer inside a folder shared with agents."""
+
+    code = "agent_host_path_refused"
+    status = 409
+
+
 class AgentSandboxError(AgentError):
     """Agents cannot run safely here (no sandbox, and more than one user)."""
 

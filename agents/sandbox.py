@@ -1,7 +1,8 @@
 """The bubblewrap sandbox one agent's process tree runs in, and its resource limits.
 
 Inside: the system (``/usr``, ``/etc``) and the runtimes agents need (this Python, its venv,
-installed MCP packages, operator-listed paths) read-only; the agent's workspace writable; a
+installed MCP packages, operator-listed paths) read-only; the agent's workspace writable, and
+the host paths its user gave it inside the operator's shared folders (``AGENT_SHARED_DIRS``); a
 private ``/tmp``; its own PID, IPC and UTS namespaces with its own ``/proc``; no capabilities.
 Everything else — the data dir (keys, Postgres, other workspaces), the service's home, other
 processes — is simply not there. ``--die-with-parent`` ties the tree to the service: when the
@@ -17,7 +18,7 @@ import resource
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,11 +105,16 @@ def _system_args() -> list[str]:
     return args
 
 
-def bwrap_command(settings: Settings, workspace: Path, command: list[str]) -> list[str]:
+def bwrap_command(
+    settings: Settings, workspace: Path, command: list[str], shared: Sequence[Path] = ()
+) -> list[str]:
     """The full bubblewrap command line running ``command`` in ``workspace``'s sandbox.
 
-    The sandboxed tree inherits bwrap's own environment, which the caller builds from nothing;
-    nothing secret is put on this command line (``ps`` shows it to every local user).
+    ``shared`` are the host paths the user gave this agent, already checked against the
+    shared folders (``agents.host_paths``): each is bound read-write at the same path, and
+    nothing beside it becomes visible. The sandboxed tree inherits bwrap's own environment,
+    which the caller builds from nothing; nothing secret is put on this command line (``ps``
+    shows it to every local user).
     """
     binary = bwrap_path()
     if binary is None:
@@ -117,6 +123,8 @@ def bwrap_command(settings: Settings, workspace: Path, command: list[str]) -> li
     args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     args += ["--hostname", "agent", *_system_args()]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]  # noqa: S108 - private tmpfs
+    for path in shared:  # before the runtimes, so a runtime inside a shared folder stays read-only
+        args += ["--bind", str(path), str(path)]
     for path in runtime_paths(settings):
         if not workspace.is_relative_to(path):
             args += ["--ro-bind", str(path), str(path)]

@@ -31,7 +31,11 @@ def server_entry(
     if entry.auth == "oauth" and OAUTH_ACCESS_TOKEN in provided:
         names = [OAUTH_ACCESS_TOKEN]
     mapping = {name: env_var_for(key, name) for name in names if name in provided}
-    refs = [SecretRef(env=var, server=entry.slug, name=name) for name, var in mapping.items()]
+    paths = {c.name: c.path for c in entry.credentials}
+    refs = [
+        SecretRef(env=var, server=entry.slug, name=name, path=paths.get(name))
+        for name, var in mapping.items()
+    ]
     unprovided = {c.name for c in entry.credentials} - set(mapping)
     launch = entry.launch
     if isinstance(launch, StdioLaunch):

@@ -24,6 +24,7 @@ from agents.errors import (
     AgentSandboxError,
     AgentStartError,
 )
+from agents.host_paths import checked_host_paths
 from agents.runtime import ProgressCallback, RunningAgent, StatusCallback
 from core.config import Settings
 
@@ -122,6 +123,8 @@ class Supervisor:
                 return running
             self._admit(agent_id, user_id)
             self._check_model(config)
+            # before installing anything: a path that no longer passes fails the start at once
+            secrets_env, shared = checked_host_paths(self.settings, config, secrets_env)
             self._users.add(user_id)
             self._starting[agent_id] = user_id
             try:
@@ -133,7 +136,7 @@ class Supervisor:
                     raise AgentStartError(
                         f"Could not prepare the agent's workspace: {exc.strerror or exc}"
                     ) from exc
-                agent = await self._spawn(agent_id, user_id, directory, config, secrets_env)
+                agent = await self._spawn(agent_id, user_id, directory, config, secrets_env, shared)
             finally:
                 self._starting.pop(agent_id, None)
             self._agents[agent_id] = agent
@@ -148,6 +151,7 @@ class Supervisor:
         directory: Path,
         config: AgentConfig,
         secrets_env: dict[str, str],
+        shared: list[Path],
     ) -> RunningAgent:
         enabled = self.sandbox.enabled
         # our launcher (copied into the workspace), run by this interpreter, which has fast-agent
@@ -156,7 +160,7 @@ class Supervisor:
         if self.settings.agent_model_override:
             args += ["--model", self.settings.agent_model_override]
         if enabled:
-            args = sandbox.bwrap_command(self.settings, directory, args)
+            args = sandbox.bwrap_command(self.settings, directory, args, shared)
         env = workspace.agent_env(self.settings, directory, config, secrets_env, sandboxed=enabled)
         try:
             proc = await process.spawn(

@@ -3,8 +3,10 @@
 For each request in ``benchmarks/data/e2e_workflows.jsonl`` (written for this benchmark, gold
 servers over the bundled catalog) a fresh user signs in, sends the request, submits every
 requested credential through the form endpoint (the template's own example, a placeholder no
-vendor would accept), says "done", then "start". It counts a request as a success when its agent
-ends ``running`` with the right servers: every gold group covered, nothing outside the gold.
+vendor would accept; a host path is a fresh folder, with a sample CSV report in it, or file
+under a temporary shared folder, ``AGENT_SHARED_DIRS``), says "done", then "start". It counts a
+request as a success when its agent ends ``running`` with the right servers: every gold group
+covered, nothing outside the gold.
 The app runs in-process on the embedded defaults (offline planner, local embeddings, agents in
 their sandbox with the ``passthrough`` model, real npm/PyPI packages installed on first use).
 
@@ -25,12 +27,27 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from catalog.credential import Credential  # noqa: E402
 from catalog.repository import fetch_entries  # noqa: E402
 from core.db.database import Database  # noqa: E402
 from dynamic_mcp.app import create_app  # noqa: E402
 from tests.conftest import make_settings, sign_in_local  # noqa: E402
 
 REQUESTS = ROOT / "benchmarks" / "data" / "e2e_workflows.jsonl"
+
+
+def form_value(settings: Any, prefix: str, credential: Credential) -> str:
+    """The template's example; for a host path, a fresh folder (with a CSV report in it) or
+    file under the shared folder."""
+    if credential.path is None:
+        return credential.example or "placeholder-value"
+    path = settings.agent_shared_dirs[0] / f"{prefix}-{credential.name.lower()}"
+    if credential.path == "directory":
+        path.mkdir()
+        (path / "sales-2026-11.csv").write_text("month,region,revenue\n2026-11,north,1200\n")
+    else:
+        path.write_text("{}\n")
+    return str(path)
 
 
 async def one_request(
@@ -54,7 +71,7 @@ async def one_request(
         entries = await fetch_entries(conn, [s["server"] for s in servers]) if servers else {}
     for entry in entries.values():
         values = {
-            c.name: c.example or "placeholder-value"
+            c.name: form_value(settings, f"{n}-{entry.slug}", c)
             for c in entry.credentials
             if c.required and c.name != "OAUTH_ACCESS_TOKEN"
         }
@@ -89,8 +106,11 @@ async def main(limit: int | None, ca_bundle: str | None) -> None:
     items = [json.loads(line) for line in REQUESTS.read_text().splitlines() if line.strip()]
     items = items[:limit] if limit else items
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
+        shared = Path(tmp) / "agent-files"  # the folders users may give their agents
+        shared.mkdir()
         settings = make_settings(
-            Path(tmp),
+            Path(tmp) / "data",
+            agent_shared_dirs=[shared],
             agent_model_override="passthrough",
             log_level="WARNING",
             rate_limit_chat_per_minute=0,

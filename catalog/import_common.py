@@ -3,7 +3,9 @@
 import re
 from typing import Any
 
-from catalog.models import looks_secret
+from catalog.credential import PathKind, looks_secret
+
+_DIRECTORY_NAME = re.compile(r"(DIR|DIRECTORY|FOLDER|ROOT)S?$", re.IGNORECASE)
 
 
 def slugify(name: str) -> str:
@@ -31,6 +33,7 @@ def credential(
     required: bool = True,
     kind: str = "env",
     example: str | None = None,
+    path: PathKind | None = None,
 ) -> dict[str, Any]:
     desc = (description or "").strip()
     if not desc or desc.startswith("${"):
@@ -44,4 +47,14 @@ def credential(
     }
     if example:
         cred["example"] = str(example)
+    if path is not None:
+        cred |= {"path": path, "secret": False}
     return cred
+
+
+def path_kind(name: str, input_format: object) -> PathKind | None:
+    """A registry input of format ``filepath`` names a host path: a directory when its name
+    says so (``ALLOWED_DIRECTORY``, ``NOTES_DIR``), else a file."""
+    if input_format != "filepath":
+        return None
+    return "directory" if _DIRECTORY_NAME.search(name) else "file"

@@ -3,7 +3,7 @@ camelCase one) as a raw catalog entry."""
 
 from typing import Any
 
-from catalog.import_common import credential, description, slugify, var_name
+from catalog.import_common import credential, description, path_kind, slugify, var_name
 from catalog.models import CatalogError
 
 
@@ -23,6 +23,8 @@ def from_official(data: dict[str, Any]) -> dict[str, Any]:
         version = package.get("version")
         env_vars = package.get("environmentVariables") or package.get("environment_variables") or []
         names = []
+        # a container sees only what docker mounts, never the agent's sandbox: no host paths
+        host = registry in ("npm", "pypi")
         for var in env_vars:
             names.append(var["name"])
             credentials.append(
@@ -32,6 +34,7 @@ def from_official(data: dict[str, Any]) -> dict[str, Any]:
                     secret=var.get("isSecret", var.get("is_secret")),
                     required=bool(var.get("isRequired", var.get("is_required", True))),
                     example=var.get("default"),
+                    path=path_kind(var["name"], var.get("format")) if host else None,
                 )
             )
         pinned = f"{ident}@{version}" if version and registry == "npm" else ident

@@ -1,7 +1,8 @@
 """The catalog entry: one MCP server, as stored in ``catalog/servers/<slug>.json``.
 
 This is the one model of a server and of the credentials it needs: the credentials and agents
-packages read entries through ``catalog.repository`` and use these classes as they are.
+packages read entries through ``catalog.repository`` and use these classes as they are (the
+credential's own model lives in ``catalog.credential``).
 
 ``catalog/schema.json`` is the same contract as a JSON Schema for people and other tools;
 this pydantic model is what the code validates with.
@@ -12,14 +13,13 @@ import json
 import re
 from collections.abc import Collection
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from catalog.credential import ENV_NAME, Credential
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
-# The one name rule for a credential and for a launch environment variable: a portable
-# environment variable name, so every credential the catalog accepts can reach its server.
-ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
 HEADER_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
 # node, uv, docker, network, lib:<native library>
 REQUIREMENT = r"^(node|uv|docker|network|lib:[A-Za-z0-9_.+-]{1,64})$"
@@ -67,70 +67,6 @@ class RemoteLaunch(_Strict):
 
 
 Launch = Annotated[StdioLaunch | RemoteLaunch, Field(discriminator="transport")]
-
-
-# Names that say "secret" (GITHUB_TOKEN, DB_PASSWORD, OPENAI_API_KEY) unless the last word makes
-# them a plain setting (SENTRY_TOKEN_URL, NEO4J_RESPONSE_TOKEN_LIMIT, AWS_ACCESS_KEY_ID).
-_SECRET_WORD = re.compile(
-    r"(^|_)(APIKEY|APITOKEN|PAT|KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|PASS|CREDENTIALS?|COOKIE|PRIVATE|AUTH)(_|$)",
-    re.IGNORECASE,
-)
-_SETTING_SUFFIX = re.compile(
-    r"_(URL|URI|LIMIT|NAME|HOST|PORT|PATH|DIR|TYPE|ENDPOINT|EXPIRY|TTL|ID|REGION|USER|USERNAME)$",
-    re.IGNORECASE,
-)
-
-
-def looks_secret(name: str) -> bool:
-    """Whether a credential's name says it is a secret (the catalog marks those secret)."""
-    return bool(_SECRET_WORD.search(name)) and not _SETTING_SUFFIX.search(name)
-
-
-class Credential(_Strict):
-    """One value a person must supply: an env var (stdio) or a header value (remote)."""
-
-    name: str = Field(pattern=ENV_NAME)
-    description: str = Field(min_length=1)
-    secret: bool = True
-    required: bool = True
-    kind: Literal["env", "header"] = "env"
-    obtain_url: str | None = Field(default=None, pattern=r"^https?://")
-    pattern: str | None = None
-    example: str | None = None
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from exc
-        return value
-
-    def instruction(self) -> str:
-        """What it is, where to create it and the expected format, for a person."""
-        text = f"{self.name}: {self.description or 'a value this server needs'}".rstrip(".") + "."
-        if self.obtain_url:
-            text += f" Create it at {self.obtain_url}."
-        if self.example:
-            text += f" It looks like {self.example}."
-        elif self.pattern:
-            text += f" Expected format (regular expression): {self.pattern}."
-        return text
-
-    def ui(self, provided: bool) -> dict[str, Any]:
-        """The form field the page shows (never a value)."""
-        return {
-            "name": self.name,
-            "description": self.description,
-            "secret": self.secret,
-            "required": self.required,
-            "obtain_url": self.obtain_url,
-            "example": self.example,
-            "pattern": self.pattern,
-            "provided": provided,
-        }
 
 
 class Tool(_Strict):
@@ -181,6 +117,14 @@ class CatalogEntry(_Strict):
             raise ValueError("auth: 'api_key' needs the key listed under credentials")
         if self.auth == "none" and any(c.required for c in self.credentials):
             raise ValueError("auth: 'none' but a credential is required; use 'api_key'")
+        return self
+
+    @model_validator(mode="after")
+    def _paths_run_here(self) -> "CatalogEntry":
+        # a remote server or a Docker container never sees what the agent's sandbox binds
+        paths = [c.name for c in self.credentials if c.path is not None]
+        if paths and launcher_runtime(self.launch) in ("network", "docker"):
+            raise ValueError(f"credentials {paths}: a host path needs a server run here directly")
         return self
 
     @model_validator(mode="after")

@@ -75,15 +75,13 @@ def runtime_of(entry: CatalogEntry) -> str:
     return Path(launch.command).name if isinstance(launch, StdioLaunch) else "remote"
 
 
-_DIRECTORY = re.compile(r"(DIR|DIRECTORY|FOLDER|ROOT)S?$", re.IGNORECASE)
-
-
 def placeholders(entry: CatalogEntry, workdir: Path | None = None) -> dict[str, str]:
     """A value for every credential: its template's example, else a harmless dummy; a
-    directory setting gets a real, empty directory (servers check that it exists)."""
+    directory credential (``path: directory``) gets a real, empty directory (servers check
+    that it exists)."""
     values = {}
     for c in entry.credentials:
-        if workdir is not None and _DIRECTORY.search(c.name):
+        if workdir is not None and c.path == "directory":
             values[c.name] = str(workdir)
         else:
             values[c.name] = c.example or f"placeholder-{c.name.lower()}"

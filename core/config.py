@@ -3,6 +3,7 @@
 Nothing else in the code base reads ``os.environ``: add a field here instead.
 """
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -130,6 +131,9 @@ class Settings(BaseSettings):
     agent_allow_unsandboxed_multi_user: bool = False
     # Extra read-only paths visible inside the sandbox (where an operator's runtimes live).
     agent_sandbox_paths: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    # Host folders (os.pathsep-separated) a user may give an agent: a credential that names a
+    # host path must lie inside one, and only that path is bound into the agent's sandbox.
+    agent_shared_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     # Resource limits per agent process (0 = no limit).
     agent_memory_limit_mb: int = 4096
     agent_max_processes: int = 512
@@ -185,6 +189,21 @@ class Settings(BaseSettings):
     def _split_paths(cls, value: object) -> object:
         if isinstance(value, str):
             return [Path(item) for item in value.split(":") if item.strip()]
+        return value
+
+    @field_validator("agent_shared_dirs", mode="before")
+    @classmethod
+    def _split_shared(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [Path(item.strip()) for item in value.split(os.pathsep) if item.strip()]
+        return value
+
+    @field_validator("agent_shared_dirs")
+    @classmethod
+    def _absolute(cls, value: list[Path]) -> list[Path]:
+        relative = [str(path) for path in value if not path.is_absolute()]
+        if relative:
+            raise ValueError(f"AGENT_SHARED_DIRS must list absolute paths, not {relative}")
         return value
 
     @property

@@ -13,11 +13,12 @@ from typing import Any
 import asyncpg
 
 from catalog.repository import UnknownServerError, fetch_entries
+from core.config import Settings
 from credentials import repository
 from credentials.log_redaction import register_secret
 from credentials.schemas import MissingCredential, ServerStatus, StoreResult
 from credentials.secrets import Hints, mask, parse_ref, redact_secrets, ref_label
-from credentials.validation import InvalidCredential, validate_values
+from credentials.validation import InvalidCredential, resolve_paths, validate_values
 from credentials.vault import DecryptionError, get_vault
 
 LAST4_MIN_LENGTH = 12
@@ -103,17 +104,24 @@ async def load_user_secrets(
 
 
 async def store_credentials(
-    conn: asyncpg.Connection, user_id: str, server: str, values: Mapping[str, Any]
+    conn: asyncpg.Connection,
+    settings: Settings,
+    user_id: str,
+    server: str,
+    values: Mapping[str, Any],
 ) -> StoreResult:
     """Validate every value against the server's template, then store them all encrypted.
 
-    Raises InvalidCredential (nothing stored) naming the offending field.
+    Every value a credential enters by (the form, the API, a pasted ``[secret:N]``) comes
+    through here. A host path is stored as the real path it names, once inside a shared
+    folder (``settings.agent_shared_dirs``). Raises InvalidCredential (nothing stored, what
+    was stored before kept) naming the offending field.
     """
     try:
         template = (await fetch_entries(conn, [server]))[server]
     except UnknownServerError:
         raise InvalidCredential("server", f"Unknown server {server[:100]!r}.") from None
-    clean = validate_values(template, values)
+    clean = resolve_paths(template, validate_values(template, values), settings)
     vault = get_vault()
     for name, value in clean.items():
         register_secret(value)
@@ -219,7 +227,13 @@ async def redact_incoming_message(
 
 
 async def save_secret_ref(
-    conn: asyncpg.Connection, user_id: str, session_id: str, server: str, name: str, secret_ref: str
+    conn: asyncpg.Connection,
+    settings: Settings,
+    user_id: str,
+    session_id: str,
+    server: str,
+    name: str,
+    secret_ref: str,
 ) -> StoreResult:
     """Store the secret the user pasted as ``secret_ref`` as credential ``name`` of ``server``."""
     ref = parse_ref(secret_ref)
@@ -229,4 +243,4 @@ async def save_secret_ref(
     if ref not in pending:
         raise InvalidCredential("secret_ref", f"There is no {ref_label(ref)} in this conversation.")
     value = get_vault().decrypt(_ref_context(user_id, session_id, ref), pending[ref])
-    return await store_credentials(conn, user_id, server, {name: value})
+    return await store_credentials(conn, settings, user_id, server, {name: value})

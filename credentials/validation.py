@@ -1,11 +1,18 @@
-"""Checks on submitted credential values against a server's template (nothing echoes a value)."""
+"""Checks on submitted credential values against a server's template.
+
+Nothing echoes a value, except a host path's (a path is never a secret: the catalog model
+keeps path credentials non-secret).
+"""
 
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from catalog.models import CatalogEntry, Credential
+from catalog.credential import Credential
+from catalog.models import CatalogEntry
+from core.config import Settings
 from core.errors import AppError
+from credentials.host_paths import SETTING, HostPathError, resolve_host_path, shared_dirs
 from credentials.secrets import find_secrets
 
 MAX_VALUE_CHARS = 16_384
@@ -15,8 +22,8 @@ _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 class InvalidCredential(AppError):
     """Input that cannot be stored; ``field`` names the culprit (never the value)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(422, "invalid_credential", message, {"field": field})
+    def __init__(self, field: str, message: str, **details: Any) -> None:
+        super().__init__(422, "invalid_credential", message, {"field": field, **details})
         self.field = field
 
 
@@ -42,6 +49,27 @@ def validate_values(template: CatalogEntry, values: Mapping[str, Any]) -> dict[s
             )
         clean[item.name] = _validate_value(item, where, value)
     return clean
+
+
+def resolve_paths(
+    template: CatalogEntry, clean: Mapping[str, str], settings: Settings
+) -> dict[str, str]:
+    """``clean`` with each host path replaced by the real path it names, once it passed the
+    shared-folder check; InvalidCredential naming the field and the shared folders if not."""
+    out = dict(clean)
+    for item in template.credentials:
+        if item.path is None or item.name not in out:
+            continue
+        try:
+            out[item.name] = resolve_host_path(item.name, out[item.name], item.path, settings)
+        except HostPathError as error:
+            raise InvalidCredential(
+                f"values.{item.name}",
+                str(error),
+                shared_dirs=shared_dirs(settings),
+                setting=SETTING,
+            ) from None
+    return out
 
 
 def _validate_value(item: Credential, where: str, value: Any) -> str:

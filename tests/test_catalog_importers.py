@@ -79,7 +79,9 @@ def test_official_registry_seed_and_current_format(tmp_path: Path) -> None:
                         "description": "API key",
                         "isRequired": True,
                         "isSecret": True,
-                    }
+                    },
+                    {"name": "WEATHER_CACHE_DIR", "format": "filepath", "isSecret": True},
+                    {"name": "WEATHER_STATIONS", "format": "filepath", "isRequired": False},
                 ],
             }
         ],
@@ -95,6 +97,12 @@ def test_official_registry_seed_and_current_format(tmp_path: Path) -> None:
         ["weather-mcp==1.2.0"],
     )
     assert entry.credentials[0].secret and entry.credentials[0].required
+    # inputs of format filepath are host paths (never secret), a folder when the name says so
+    assert [(c.path, c.secret) for c in entry.credentials] == [
+        (None, True),
+        ("directory", False),
+        ("file", False),
+    ]
 
     remote = {
         "name": "com.example/notes",

@@ -206,3 +206,29 @@ def test_vector_cache_matches_the_live_model() -> None:
     assert set(cached) == set(texts), "run: python -m catalog.vector_cache"
     for text, live in zip(texts, embedder.embed_sync(texts), strict=True):
         assert float(np.dot(cached[text], live)) > 0.999
+
+
+def test_host_path_credentials_are_marked_plain_and_only_where_the_server_runs_here() -> None:
+    entries = {e.slug: e for e in validate_catalog()[0]}
+    marked = {(e.slug, c.name): c.path for e in entries.values() for c in e.credentials if c.path}
+    assert marked == {
+        ("filesystem", "ALLOWED_DIRECTORY"): "directory",
+        ("excel", "EXCEL_FILES_PATH"): "directory",
+        ("arxiv-mcp-server", "ARXIV_STORAGE_PATH"): "directory",
+        ("google-workspace", "CREDENTIALS_DIR"): "directory",
+        ("google-workspace", "ACCOUNTS_FILE_PATH"): "file",
+        ("firebase", "SERVICE_ACCOUNT_KEY_PATH"): "file",
+    }
+    # a path inside the Jupyter server, not on this machine
+    assert entries["jupyter"].credential("NOTEBOOK_PATH").path is None
+    folder = {"name": "NOTES_DIR", "description": "Where the notes live.", "path": "directory"}
+    plain = parse_entry({**GOOD, "credentials": [folder]}, "x.json").credentials[0]
+    assert plain.secret is False and plain.ui(False)["path"] == "directory"
+    with pytest.raises(CatalogError, match="not a secret"):
+        parse_entry({**GOOD, "credentials": [{**folder, "secret": True}]}, "x.json")
+    for launch in (
+        {"transport": "http", "url": "https://notes.example/mcp"},
+        {"transport": "stdio", "command": "docker", "args": ["run", "-i", "notes"]},
+    ):
+        with pytest.raises(CatalogError, match="run here directly"):
+            parse_entry({**GOOD, "launch": launch, "credentials": [folder]}, "x.json")

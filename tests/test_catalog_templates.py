@@ -2,8 +2,8 @@
 validation a person's value goes through, secret-looking names are secret, and every required
 secret says what it is (and where it is created, when the entry names a vendor URL)."""
 
+from catalog.credential import looks_secret
 from catalog.loader import validate_catalog
-from catalog.models import looks_secret
 from credentials.validation import validate_values
 
 ENTRIES = validate_catalog()[0]

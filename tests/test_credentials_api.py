@@ -308,7 +308,7 @@ async def test_other_user_cannot_touch_rows_as_authenticated(client, database, a
 # --- service functions other domains call --------------------------------------------------------
 
 
-async def test_missing_credentials_and_load_user_secrets(database, alice) -> None:
+async def test_missing_credentials_and_load_user_secrets(database, settings, alice) -> None:
     async with database.as_user(alice.claims) as conn:
         missing = await service.missing_credentials(conn, alice.id, [GITHUB, SLACK])
         assert [str(m) for m in missing] == [
@@ -317,7 +317,9 @@ async def test_missing_credentials_and_load_user_secrets(database, alice) -> Non
             f"{SLACK}: SLACK_TEAM_ID",
         ]
         assert "https://github.com/settings/personal-access-tokens/new" in missing[0].instruction
-        await service.store_credentials(conn, alice.id, GITHUB, {"GITHUB_TOKEN": GH_TOKEN})
+        await service.store_credentials(
+            conn, settings, alice.id, GITHUB, {"GITHUB_TOKEN": GH_TOKEN}
+        )
         assert [m.name for m in await service.missing_credentials(conn, alice.id, [GITHUB])] == []
         assert await service.load_user_secrets(conn, alice.id, [GITHUB, SLACK]) == {
             GITHUB: {"GITHUB_TOKEN": GH_TOKEN},
@@ -339,7 +341,7 @@ def tool_context(database, settings, user, session_id: str, events: list) -> Too
 async def test_request_credentials_tool(database, settings, alice) -> None:
     session_id = await new_session(database, alice)
     async with database.as_user(alice.claims) as conn:
-        await service.store_credentials(conn, alice.id, SLACK, {"SLACK_TEAM_ID": "T0ABC"})
+        await service.store_credentials(conn, settings, alice.id, SLACK, {"SLACK_TEAM_ID": "T0ABC"})
     events: list[dict] = []
     ctx = tool_context(database, settings, alice, session_id, events)
     result = await request_credentials(ctx, [GITHUB, SLACK])
@@ -367,6 +369,7 @@ async def test_request_credentials_tool(database, settings, alice) -> None:
         "obtain_url",
         "example",
         "pattern",
+        "path",
         "provided",
     }
     assert "T0ABC" not in json.dumps(events)

@@ -5,6 +5,7 @@ back, so the shared test database is left as it was.
 """
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -33,7 +34,8 @@ class Rollback(Exception):
 
 async def _store_one(database, user) -> None:
     async with database.as_user(user.claims) as conn:
-        await service.store_credentials(conn, user.id, GITHUB, {"GITHUB_TOKEN": GH_TOKEN})
+        plain = make_settings(Path("/nonexistent"))  # a token only: no host path to check
+        await service.store_credentials(conn, plain, user.id, GITHUB, {"GITHUB_TOKEN": GH_TOKEN})
         session_id = await conn.fetchval(
             "insert into sessions (user_id) values ($1) returning id", uuid.UUID(user.id)
         )

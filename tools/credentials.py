@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from credentials import service
+from credentials.host_paths import shared_dirs_note
 from oauth import service as oauth_service
 from tools.oauth_connect import with_connect
 from tools.registry import ToolContext, ToolError
@@ -43,7 +44,10 @@ async def request_credentials(
             conn, ctx.settings, ctx.user.id, ctx.session_id, list(servers)
         )
     model, ui = with_connect(statuses, offers)
-    ctx.emit({"type": "credentials_requested", "servers": ui})
+    # a folder the person must pick among the operator's shared ones: say which before they guess
+    paths = any(c.path for s in statuses for c in s.template.credentials)
+    note = {"host_paths": shared_dirs_note(ctx.settings)} if paths else {}
+    ctx.emit({"type": "credentials_requested", "servers": ui, **note})
     missing = [
         f"{s['server']}: {', '.join(i['name'] for i in s['items'] if i['status'] == 'missing')}"
         for s in model
@@ -54,6 +58,7 @@ async def request_credentials(
         "servers": model,
         "complete": all(s["complete"] for s in model),
         "summary": summary,
+        **note,
     }
 
 
@@ -76,7 +81,7 @@ async def save_credential(
     """
     async with ctx.db.as_user(ctx.user.claims) as conn:
         result = await service.save_secret_ref(
-            conn, ctx.user.id, ctx.session_id, server, name, secret_ref
+            conn, ctx.settings, ctx.user.id, ctx.session_id, server, name, secret_ref
         )
     summary = f"{server}: {name} provided"
     if result.missing:

@@ -86,7 +86,7 @@ export async function sendChat(message) {
 
 function renderUi(event) {
   if (event.type === "servers_found") appendToLog(serverCards(event.servers || []));
-  else if (event.type === "credentials_requested") appendToLog(credentialForms(event.servers || [], saveCredentials));
+  else if (event.type === "credentials_requested") appendToLog(credentialForms(event.servers || [], saveCredentials, event.host_paths));
   else if (event.type === "config_built") guarded(() => showAgent(event.agent_id));
   else if (event.type === "agent_started") guarded(() => showAgent(event.agent_id));
   else if (event.type === "workflow_set") guarded(() => showAgent(event.agent_id));
@@ -108,6 +108,9 @@ async function saveCredentials(server, values, form, status) {
   } catch (err) {
     status.className = "form-status error-text";
     status.textContent = describe(err);
+    // what was typed stays in the form; point at the field the server refused
+    const field = String(err?.details?.field || "").replace(/^values\./, "");
+    for (const input of form.querySelectorAll("input")) if (input.name === field) input.setAttribute("aria-invalid", "true");
   }
 }
 

@@ -84,12 +84,12 @@ export function serverCards(servers) {
  * A credential form per server. `onSubmit(server, values, form)` sends the values to the
  * credentials endpoint; they never enter the chat.
  */
-export function credentialForms(servers, onSubmit) {
+export function credentialForms(servers, onSubmit, hostPaths = "") {
   const block = h("section", { className: "ui-block", "aria-label": "Credentials needed" }, h("h3", { text: "Credentials needed" }));
   for (const server of servers) {
     if (server.oauth) block.append(oauthCard(server));
     if (server.oauth && !(server.items || []).length) continue; // nothing to paste instead
-    const form = credentialForm(server, onSubmit);
+    const form = credentialForm(server, onSubmit, hostPaths);
     // Nothing missing: keep the form at hand for updates, folded away.
     block.append(
       server.complete
@@ -100,7 +100,7 @@ export function credentialForms(servers, onSubmit) {
   return block;
 }
 
-function credentialForm(server, onSubmit) {
+function credentialForm(server, onSubmit, hostPaths) {
   const slug = slugId(server.server);
   const status = h("p", { className: "form-status", role: "status", "aria-live": "polite" });
   const form = h("form", { className: "card cred-form", "data-server": server.server, autocomplete: "off", novalidate: true });
@@ -130,6 +130,7 @@ function credentialForm(server, onSubmit) {
           "p",
           { id: hintId, className: "hint" },
           item.description || "",
+          item.path ? ` A full path on the service's machine, not your computer. ${hostPaths || ""}` : "",
           link ? " " : "",
           link ? h("a", { href: link, target: "_blank", rel: "noopener noreferrer", text: "How to get it" }) : null,
         ),

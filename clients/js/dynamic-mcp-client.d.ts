@@ -60,6 +60,8 @@ export interface CredentialItem {
   obtain_url?: string | null;
   example?: string | null;
   pattern?: string | null;
+  /** A path on the service's machine ("directory" or "file"), inside a folder it shares with agents. */
+  path?: "directory" | "file" | null;
   provided: boolean;
 }
 
@@ -78,6 +80,8 @@ export type UiEvent =
         /** Present for OAuth servers: open connect_url (single use) to sign in. */
         oauth?: { status: "connected" | "not_connected" | "needs_reauthorization"; connect_url: string | null; label: string };
       }[];
+      /** Present when an item is a host path: which folders the service shares with agents. */
+      host_paths?: string;
     }
   | { type: "config_built"; agent_id: string; name: string; servers: unknown[] }
   | { type: "agent_started"; agent_id: string; status: string; servers: unknown[]; tools: unknown[] };

@@ -61,11 +61,11 @@ class CredentialList(BaseModel):
     responses=error_responses(404, 413, 422, 429),
 )
 async def submit_credentials(
-    session_id: str, body: CredentialsIn, user: CurrentUser, conn: UserConn
+    session_id: str, body: CredentialsIn, user: CurrentUser, conn: UserConn, settings: AppSettings
 ) -> dict[str, Any]:
     if await repository.session_context(conn, session_id) is None:
         raise AppError(404, "not_found", "Session not found")
-    result = await service.store_credentials(conn, user.id, body.server, body.values)
+    result = await service.store_credentials(conn, settings, user.id, body.server, body.values)
     return result.as_dict()
 
 
