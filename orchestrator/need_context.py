@@ -93,3 +93,20 @@ def fit(server: dict[str, Any]) -> float:
 def covered(servers: list[dict[str, Any]], chosen: list[str]) -> bool:
     best = max((fit(s) for s in servers), default=0.0)
     return any(s["slug"] in chosen and fit(s) >= best - COVER_MARGIN for s in servers)
+
+
+def server_text(server: dict[str, Any]) -> str:
+    """A search result's own words: its name, description and slug."""
+    return f"{server.get('name', '')} {server.get('description', '')} {server.get('slug', '')}"
+
+
+def topics_found(servers: list[dict[str, Any]], slugs: list[str] | None = None) -> set[str]:
+    """The topics these servers (or those of ``slugs`` among them) were found for."""
+    return {
+        str(s["topic"]) for s in servers if s.get("topic") and (slugs is None or s["slug"] in slugs)
+    }
+
+
+def topic_served(topics: set[str], slugs: list[str], topics_of: dict[str, set[str]]) -> bool:
+    """Whether one of ``slugs`` was found, in some need, for one of ``topics``."""
+    return any(topics_of.get(slug, set()) & topics for slug in slugs)

@@ -25,7 +25,10 @@ from orchestrator.need_context import (
     lacks_vendor_product,
     needs_file_server,
     refers_back,
+    server_text,
     similarity,
+    topic_served,
+    topics_found,
     without_docs_servers,
 )
 
@@ -121,7 +124,7 @@ def _pick_similar(
         for s in servers
         if s.get("topic")
         and similarity(s) >= topic_floor
-        and not (query and modifies_another_word(query, str(s["topic"]), _text(s)))
+        and not (query and modifies_another_word(query, str(s["topic"]), server_text(s)))
     ]
     similar = [s for s in servers if similarity(s) >= floor and s.get("why") != "text"]
     # a topic word decides only among servers that fit about alike: "run Python code in a
@@ -212,7 +215,7 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
     topics_of: dict[str, set[str]] = {}  # slug -> the topics it was found for, in any need
     for servers in items:
         for server in servers:
-            topics_of.setdefault(str(server["slug"]), set()).update(_topics([server]))
+            topics_of.setdefault(str(server["slug"]), set()).update(topics_found([server]))
     capabilities = _pick_capabilities([e for e in extras if e[0] != LOCAL_FILES], chosen, topics_of)
     chosen += capabilities
     for index in unnamed:
@@ -233,7 +236,7 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         if (
             found
             and not covered(items[index], chosen)
-            and not _topic_served(_topics(items[index], found), capabilities, topics_of)
+            and not topic_served(topics_found(items[index], found), capabilities, topics_of)
         ):
             picks[index] = found
             chosen += found
@@ -243,22 +246,6 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         )
     ordered = [slug for index in sorted(picks) for slug in picks[index]] + capabilities
     return list(dict.fromkeys(ordered))
-
-
-def _text(server: dict[str, Any]) -> str:
-    return f"{server.get('name', '')} {server.get('description', '')} {server.get('slug', '')}"
-
-
-def _topics(servers: list[dict[str, Any]], slugs: list[str] | None = None) -> set[str]:
-    """The topics these servers (or those of ``slugs`` among them) were found for."""
-    return {
-        str(s["topic"]) for s in servers if s.get("topic") and (slugs is None or s["slug"] in slugs)
-    }
-
-
-def _topic_served(topics: set[str], slugs: list[str], topics_of: dict[str, set[str]]) -> bool:
-    """Whether one of ``slugs`` was found, in some need, for one of ``topics``."""
-    return any(topics_of.get(slug, set()) & topics for slug in slugs)
 
 
 def _pick_capabilities(
@@ -279,7 +266,7 @@ def _pick_capabilities(
             continue
         # ... or one found for the same topic in another need ("flights": Google Flights, named,
         # makes a kiwi for "search flights and fares" a second flights server)
-        if _topic_served(_topics(servers), [*picked, *out], topics_of):
+        if topic_served(topics_found(servers), [*picked, *out], topics_of):
             continue
         for slug in _pick_named(servers) or _pick_similar(
             servers, CAPABILITY_SIMILARITY, TOPIC_SIMILARITY
