@@ -1,7 +1,7 @@
 """The table of catalog.capabilities: each pattern a clause may match, and the fixed search
 phrase of the capability it names. Written for this purpose from generic verbs and nouns; each
 rule was checked on the tuning splits only (orchestrator.selection lists them), never on
-selection_holdout4."""
+selection_holdout5."""
 
 import re
 

@@ -110,6 +110,47 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
             "ping example.org from three continents",
             ["check from probes around the world whether a website is up (ping)"],
         ),
+        (
+            "summarise our AWS costs in Slack",
+            ["AWS Cost Explorer: analyse our AWS spending by service and time period"],
+        ),
+        (
+            "turn my voice notes into text",
+            ["speech to text: transcribe my own audio files into text"],
+        ),
+        ("put on something mellow on my speakers", ["play music, songs and playlists"]),
+        (
+            "whenever our brand gets mentioned on a podcast",
+            ["search transcribed podcasts for mentions of topics, people or brands"],
+        ),
+        (
+            "photographed handwritten meeting notes",
+            ["recognise handwriting and text in scanned images (OCR)"],
+        ),
+        (
+            "reconcile the bank transactions in our bookkeeping software",
+            ["accounting: invoices, bills and bank reconciliation"],
+        ),
+        ("low-fee index funds", ["investment research: funds, ratings and analyst views"]),
+        (
+            "which of our social and search ads bring in money",
+            ["store analytics: ad spend, revenue and attribution per campaign"],
+        ),
+        (
+            "attack our web app in staging and tell us what's exploitable",
+            ["security test of a running web application and APIs (penetration test)"],
+        ),
+        ("dim the living room lights", ["control smart home devices (lights, locks, sensors)"]),
+        ("how long is each leg by car", ["maps, places and directions"]),
+        ("act like a real visitor and fill the forms", ["automate a web browser"]),
+        # ... and their neighbours are not
+        ("what does the AWS Pricing API charge for S3", []),
+        ("transcribe this YouTube video", []),  # a site's transcript, not my recording
+        ("record a podcast intro", []),
+        (
+            "scan the repository for hard-coded secrets",
+            ["scan source code for security vulnerabilities (static analysis)"],
+        ),
         # schedule words, reminders and "ping me" are not these capabilities
         ("remind me at noon on Slack", []),
         ("ping me on Slack when the build breaks", []),

@@ -137,3 +137,65 @@ def test_an_isolated_sandbox_anywhere_replaces_a_local_one() -> None:
     needs = split_needs("Run the Python it writes itself, isolated from my machine.")
     assert "run code safely in a cloud sandbox" in needs
     assert "run Python code in a sandbox" not in needs
+
+
+def test_work_on_a_product_is_not_a_search_of_its_docs() -> None:
+    docker = _server("docker", 0.56, named="docker", name="Docker")
+    docs = _server("docker-docs", 0.57, named="docker", name="Docker Docs", official=True)
+    work = [
+        {"query": "list my Docker containers and remove the exited ones", "servers": [docker, docs]}
+    ]
+    assert choose(work) == ["docker"]
+    asked = [{"query": "how do I write a multi-stage Docker build", "servers": [docker, docs]}]
+    assert choose(asked) == ["docker-docs"]
+
+
+def test_a_product_only_its_docs_server_names_gets_no_stand_in() -> None:
+    docs = _server("shopify-dev", 0.3, named="shopify", name="Shopify Dev")
+    other = _server("triplewhale", 0.45)
+    results = [{"query": "list yesterday's orders in our Shopify store", "servers": [docs, other]}]
+    assert choose(results) == []
+
+
+def test_a_server_that_needs_no_credentials_holds_none() -> None:
+    # both verified; the one that needs no credentials does not win on "held" over a better fit
+    cypher = _server("neo4j-cypher", 0.68, named="neo4j", verified=True, auth="token")
+    modelling = _server(
+        "neo4j-data-modeling",
+        0.66,
+        named="neo4j",
+        verified=True,
+        auth="none",
+        credentials_held=True,
+    )
+    results = [{"query": "run a Cypher query on our Neo4j graph", "servers": [modelling, cypher]}]
+    assert choose(results) == ["neo4j-cypher"]
+    held = {**cypher, "similarity": 0.66, "slug": "neo4j-held", "credentials_held": True}
+    assert choose([{"query": "our Neo4j graph", "servers": [cypher, held]}]) == ["neo4j-held"]
+
+
+def test_the_best_fit_counts_a_servers_best_tool() -> None:
+    podcasts = _server("audioscrape", 0.55, auth="oauth")
+    voice = _server("elevenlabs", 0.42, tool_similarity=0.63, auth="token")
+    results = [{"query": "transcribe my interview recordings", "servers": [podcasts, voice]}]
+    assert choose(results) == ["elevenlabs"]
+
+
+def test_a_capability_raises_the_floor_of_the_requests_other_clauses() -> None:
+    test = "security test of a running web application and APIs (penetration test)"
+    results = [
+        {"query": "attack our web app", "servers": [_server("browserbase", 0.32)]},
+        {"query": "the APIs in staging", "servers": [_server("hostinger", 0.41)]},
+        {"query": test, "servers": [_server("beagle-security", 0.52)]},
+    ]
+    assert choose(results) == ["beagle-security"]
+
+
+def test_a_short_link_names_its_service() -> None:
+    assert normalise_request("sum up https://youtu.be/8aGhZQ").endswith("(YouTube)")
+    assert normalise_request("https://www.redd.it/abc").endswith("(Reddit)")
+
+
+def test_a_capitalised_word_before_builds_is_a_product() -> None:
+    assert product_names("show the Jenkins build status for each") == ["jenkins"]
+    assert product_names("the nightly build failed") == []

@@ -17,6 +17,8 @@ from tools.registry import ToolContext
 from tools.search import MAX_RESULT_CHARS, search_mcp_servers
 
 GITHUB_TOKEN = "ghp_" + "Qw3Er5Ty7Ui9" * 3
+# One request per selection fix, each with why it once failed (written for these fixes).
+FIXES = Path(__file__).parent / "data" / "selection_fixes.jsonl"
 SLACK_TOKEN = "xoxb-" + "1234567890-" * 2 + "Qw3Er5Ty7Ui9Op1As3Df5Gh7"
 
 
@@ -185,84 +187,13 @@ async def test_catalog_eval_on_a_never_loaded_database_loads_the_bundled_catalog
 
 
 # One request per selection fix of this round (all from the dev sets, never the test splits).
-ROUND_FIXES = [
-    (  # Latin brands inside Japanese, split at 、
-        "LINEでチームに明日の会議のリマインダーを送って、Googleカレンダーにも予定を追加して。",
-        [["line"], ["google-calendar", "google-workspace"]],
-    ),
-    ("Cherche les articles Wikipédia sur la révolution de 1848", [["wikipedia-mcp"]]),
-    (  # a one-word brand written as two words
-        "Pull yesterday's ad spend and ROAS from Triple Whale and log it in our Airtable base.",
-        [["triplewhale"], ["airtable-mcp-server"]],
-    ),
-    (  # "the agent" is who acts; "read" joins the clause after it
-        "Allow the agent to read and write files in a folder on my machine.",
-        [["filesystem", "desktop-commander", "rust-mcp-filesystem"]],
-    ),
-    (  # the named server does the later step with its own tool
-        "Make a one-page infographic in Canva using these numbers. Export the design as a PNG.",
-        [["canva"]],
-    ),
-    (  # a topic tag does not beat a server that fits far better
-        "I want an assistant that can run Python code for data analysis",
-        [["e2b", "mcp-code-interpreter", "jupyter", "node-code-sandbox"]],
-    ),
-    (  # German capitalises every noun: "Backend-Team" names no backend service
-        "Erstelle für jeden neuen Sentry-Fehler ein Ticket in Jira und weise es dem Backend-Team zu.",
-        [["sentry", "sentry-remote"], ["atlassian", "atlassian-remote"]],
-    ),
-    (  # a capability; "give me the audio file" goes to the person
-        "Read this summary aloud in a natural-sounding voice and give me the audio file.",
-        [["elevenlabs"]],
-    ),
-    ("What time is it in Lagos right now?", [["time"]]),
-    # a product the person uses that the catalog lacks gets no stand-in
-    ("Also put the same tasks into my personal Todoist so I can track them", []),
-    ("Cancel my Zoom meeting with the design agency and let the attendees know.", []),
-    (
-        "Where's the nearest pharmacy to 221B Baker Street, and how long does it take to walk?",
-        [["google-maps", "google-maps-comprehensive", "mapbox", "aws-location"]],
-    ),
-    # files at a local path: beside a service a filesystem server, a converter reads them itself
-    (
-        "Upload the product shots in ~/Pictures/launch to Cloudinary.",
-        [["cloudinary"], ["filesystem", "rust-mcp-filesystem", "desktop-commander"]],
-    ),
-    ("Turn ~/contracts/nda.docx into markdown.", [["markitdown", "pandoc"]]),
-    (  # a subreddit names Reddit, and "r/rust" no Rust server
-        "Collect this week's best posts from r/rust and save them in Obsidian.",
-        [["mcp-reddit"], ["obsidian"]],
-    ),
-    (  # "its logs" is a step on the Heroku app
-        "Restart the worker dynos of our Heroku app and check its logs for errors.",
-        [["heroku"]],
-    ),
-    ("Will it snow in Denver this weekend?", [["openweather", "dappier"]]),
-    (
-        "Who is on call for billing right now? Page them about the outage.",
-        [["pagerduty", "incident-io"]],
-    ),
-    (
-        "Find me a place to stay in Vienna for three nights, under 120 a night.",
-        [["openbnb-airbnb"]],
-    ),
-    (  # "Time Out Market" names no time server
-        "How long is the walk from Rossio station to the Time Out Market?",
-        [["google-maps", "google-maps-comprehensive", "mapbox", "aws-location"]],
-    ),
-    (  # "CRM" is a kind of software, not HubSpot
-        "Move the contacts from our Airtable CRM base into a new Excel workbook.",
-        [["airtable-mcp-server"], ["excel"]],
-    ),
-]
 
 
 async def test_this_rounds_selection_fixes_on_the_real_catalog(database, settings) -> None:
     # every runtime counted as present (as the eval does): this checks choosing, not this host
     anywhere = settings.model_copy(update={"host_runtimes": "node,uv,network,docker"})
-    score = await run_eval(
-        database, anywhere, [{"query": q, "gold_groups": g} for q, g in ROUND_FIXES]
-    )
+    fixes = [json.loads(line) for line in FIXES.read_text().splitlines() if line.strip()]
+    score = await run_eval(database, anywhere, fixes)
     failed = [(r["query"], r["selected"]) for r in score.rows if not r["success"]]
     assert failed == [] and score.errors == 0
 
