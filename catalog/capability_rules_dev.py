@@ -50,6 +50,14 @@ DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched 
         ),
         "AWS Cost Explorer: analyse our AWS spending by service and time period",
     ),
+    (  # how fast a page loads in a browser, not whether the site is up
+        re.compile(
+            r"\b(?:slow|sluggish)\s+(?:to\s+load|loading)\b|\b(?:page|site)\s+(?:speed|load\s+times?)\b"
+            r"|\b(?:feels?|is|got)\s+(?:\w+\s+)?sluggish\b|\blighthouse\b|\bcore\s+web\s+vitals\b",
+            _I,
+        ),
+        "measure how fast a web page loads (performance trace)",
+    ),
     (  # Kubernetes' own nouns
         re.compile(
             r"\b(?:pods?|namespaces?|replicas|kubectl|helm\s+charts?|daemonsets?|statefulsets?)\b"

@@ -1,5 +1,5 @@
 """The everyday and business rows of the capability table (catalog.capability_rules): music,
-podcasts, text in photographed or scanned pages, bookkeeping, investments, ad spend and a
+speech, podcasts, text in photographed or scanned pages, bookkeeping, investments, ad spend and a
 security test of a running web application. Written, like the rest of the table, from generic
 verbs and nouns, for requests that say what they want done without naming a product ("put on
 something mellow on my speakers"); checked on the tuning splits only."""
@@ -11,6 +11,24 @@ __all__ = ["EVERYDAY_RULES"]
 _I = re.IGNORECASE
 
 EVERYDAY_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for it)
+    (
+        re.compile(
+            r"\bread\s+(?:\w+\s+){0,3}(?:aloud|out\s+loud)\b|\btext[\s-]to[\s-]speech\b"
+            r"|\bvoice[\s-]?over\b|\b(?:narrate|narration)\b|\bspoken\s+audio\b",
+            _I,
+        ),
+        "text to speech audio",
+    ),
+    (  # speech in the person's own recordings; a video's published transcript is the site's
+        re.compile(
+            r"\bspeech[\s-]to[\s-]text\b|\btranscri\w*\s+(?:\w+\s+){0,3}(?:audio|voice|calls?"
+            r"|interviews?|meeting\s+recordings?|dictations?)\b"
+            r"|\b(?:audio|voice\s+(?:notes?|memos?|messages?)|recordings?)\s+(?:\w+\s+){0,4}"
+            r"(?:transcri\w*|(?:to|into)\s+text)\b",
+            _I,
+        ),
+        "speech to text: transcribe my own audio files into text",
+    ),
     (
         re.compile(
             r"\b(?:put\s+on|play|queue)\s+(?:\w+\s+){0,3}(?:music|songs?|tracks?|albums?|playlists?"

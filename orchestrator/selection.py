@@ -7,8 +7,8 @@ can do it, and a clause that only hands the result to the person adds none.
 
 "Dev split" below is tests/data/selection_dev.jsonl plus selection_dev_extra.jsonl (212
 requests), as it was when those constants were first chosen. Since then the tuning sets are
-dev, dev_extra, dev_extra2, test and holdout to holdout4 (each a measured split until it was
-run once and reported); selection_holdout5 was never used to choose anything here.
+dev, dev_extra, dev_extra2, test and holdout to holdout5 (each a measured split until it was
+run once and reported; holdout5's untouched run, 0.850, came before any of its misses were read).
 """
 
 from __future__ import annotations

@@ -313,9 +313,9 @@ def _rows(name: str) -> list[dict[str, Any]]:
 
 
 def test_the_labelled_sets() -> None:
-    # tuned on: dev, dev_extra, dev_extra2, test and holdout to holdout4 (each holdout measured
-    # once before it was tuned on); untouched: holdout5 (the extra and holdout sets written by
-    # engineers who never saw the selector run)
+    # tuned on: dev, dev_extra, dev_extra2, test and holdout to holdout5 (each holdout measured
+    # once untouched before it was tuned on; holdout5 last, in round 5); the extra and holdout
+    # sets were written by engineers who never saw the selector run
     tuning = ["selection_dev", "selection_dev_extra", "selection_dev_extra2", "selection_test"]
     tuning += [
         "selection_holdout",

@@ -143,6 +143,15 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
         ("dim the living room lights", ["control smart home devices (lights, locks, sensors)"]),
         ("how long is each leg by car", ["maps, places and directions"]),
         ("act like a real visitor and fill the forms", ["automate a web browser"]),
+        ("will I need an umbrella in Porto", ["weather forecast"]),
+        (
+            "the site feels sluggish, why is it slow to load",
+            ["measure how fast a web page loads (performance trace)"],
+        ),
+        ("keep up with LLM research", ["search academic papers and preprints"]),
+        ("so I don't have to repeat myself", ["remember facts across conversations"]),
+        ("le vol le moins cher pour Montréal", ["search flights and fares"]),
+        ("quais navios entraram no porto", ["track ships and vessels at sea"]),
         # ... and their neighbours are not
         ("what does the AWS Pricing API charge for S3", []),
         ("transcribe this YouTube video", []),  # a site's transcript, not my recording
