@@ -52,7 +52,7 @@ def refers_back(need: str) -> bool:
 
 # A server for a product's documentation ("Docker Docs", "AWS Knowledge", "Shopify Dev"), and
 # the words of a clause that asks for documentation rather than for work done in the product.
-_DOCS_SERVER = re.compile(r"\b(?:docs|documentation|knowledge|learn)\b|\bdev$", re.IGNORECASE)
+_DOCS_SERVER = re.compile(r"\b(?:docs|documentation|learn)\b|\b(?:dev|knowledge)$", re.IGNORECASE)
 _ASKS_FOR_DOCS = re.compile(
     r"\b(?:docs?|documentation|how (?:do|to|can|should)|guides?|references?|tutorials?"
     r"|best practices?|examples?|schemas?|what does|explain)\b",

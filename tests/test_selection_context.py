@@ -148,6 +148,9 @@ def test_work_on_a_product_is_not_a_search_of_its_docs() -> None:
     assert choose(work) == ["docker"]
     asked = [{"query": "how do I write a multi-stage Docker build", "servers": [docker, docs]}]
     assert choose(asked) == ["docker-docs"]
+    graph = _server("kgrag", 0.5, named="knowledge graph", name="Knowledge Graph")
+    kept = [{"query": "store the facts in our Knowledge Graph", "servers": [graph]}]
+    assert choose(kept) == ["kgrag"]  # a knowledge graph is no documentation
 
 
 def test_a_product_only_its_docs_server_names_gets_no_stand_in() -> None:
