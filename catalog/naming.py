@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from catalog.models import generic_name_words
+from catalog.normalise import has_cjk
 
 COMMON_WORDS_PATH = Path(__file__).parent / "data" / "common_words.txt"
 _VENDORS = frozenset("aws amazon google microsoft azure cloudflare".split())
@@ -186,7 +187,11 @@ def modifies_another_word(text: str, tag: str, server_text: str = "") -> bool:
     """Whether the words of ``tag`` occur in ``text`` only in front of another noun-like word
     ("email addresses", "error rate", "cost lines"): then they describe that word, and the
     clause is not about the tag's topic ("email" the service, "errors", "costs"). A following
-    word the server's own text uses ("weather forecast", "smart home lights") is its topic."""
+    word the server's own text uses ("weather forecast", "smart home lights") is its topic.
+    Chinese or Japanese text gets no such judgement: its words are not tokens, so
+    "Markdown，然后保存…docs" would read as "markdown docs"."""
+    if has_cjk(text):
+        return False
     request = tokens(text)
     words = [_singular(t.word) for t in request]
     parts = [_singular(p) for p in tag.split("-") if p]

@@ -18,7 +18,6 @@ from typing import Any
 from catalog.capabilities import FETCH_PAGE, LOCAL_FILES, capability_needs, is_capability_need
 from catalog.naming import modifies_another_word
 from catalog.needs import is_own_work, is_reply_to_user
-from catalog.normalise import has_cjk
 from orchestrator.need_context import (
     covered,
     fit,
@@ -74,7 +73,7 @@ def preference(server: dict[str, Any]) -> tuple[bool, bool, bool, bool, bool, fl
         not server.get("archived"),
         bool(server.get("official")),
         bool(server.get("credentials_held")) and server.get("auth") != "none",
-        float(server.get("similarity") or 0.0),
+        similarity(server),
     )
 
 
@@ -225,10 +224,8 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
             continue
         # in a request that names its systems, a topic word in front of another noun ("the work
         # email addresses", "error rate") describes that noun: no email or error server for it
-        # (dev split; applied to every request it also dropped "smart home lights"); the words
-        # of Chinese or Japanese are not tokens, so "Markdown，然后…docs" would read "markdown docs"
-        modifier_check = "" if has_cjk(queries[index]) else queries[index]
-        found = _pick_similar(items[index], floor, topic_floor, modifier_check)
+        # (dev split; applied to every request it also dropped "smart home lights")
+        found = _pick_similar(items[index], floor, topic_floor, queries[index])
         # a step ("export the design as a PNG") that a server already chosen can do about as
         # well as any (Canva, by its own export tool) adds no second server, nor does one found
         # for the topic of a capability already served (a second email server; a named server's

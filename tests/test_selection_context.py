@@ -8,6 +8,7 @@ from typing import Any
 from catalog.capabilities import FETCH_PAGE, LOCAL_FILES
 from catalog.loader import validate_catalog
 from catalog.naming import (
+    modifies_another_word,
     named_systems,
     product_names,
     uncapitalise_sentence_starts,
@@ -202,3 +203,9 @@ def test_a_short_link_names_its_service() -> None:
 def test_a_capitalised_word_before_builds_is_a_product() -> None:
     assert product_names("show the Jenkins build status for each") == ["jenkins"]
     assert product_names("the nightly build failed") == []
+
+
+def test_chinese_text_gets_no_modifier_judgement() -> None:
+    # its words are not tokens: "Markdown，然后保存…docs" would otherwise read "markdown docs"
+    assert not modifies_another_word("把 PDF 转成 Markdown，然后保存到 docs 文件夹里", "markdown")
+    assert modifies_another_word("collect the work email addresses", "email")
