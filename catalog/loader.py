@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catalog.embedders import Embedder, vector_literal
+from catalog.embedders import Embedder, readers
 from catalog.models import CatalogEntry, CatalogError, parse_entry, read_entries
+from catalog.server_vectors import plan_server_vectors, write_server_vectors
 from catalog.tool_index import sync_tool_vectors
-from catalog.vector_cache import cached_vectors
 from catalog.verify_record import RECORD_DIR, apply_records, read_records
 
 log = logging.getLogger(__name__)
@@ -104,14 +104,6 @@ on conflict (slug) do update set
 returning id
 """
 
-_UPSERT_EMBEDDING = """
-insert into public.mcp_server_embeddings (server_id, model, dimensions, content_hash, embedding)
-values ($1, $2, $3, $4, $5::extensions.vector)
-on conflict (server_id, model) do update set
-  dimensions = excluded.dimensions, content_hash = excluded.content_hash,
-  embedding = excluded.embedding, created_at = now()
-"""
-
 
 def _row(entry: CatalogEntry, content_hash: str) -> tuple[Any, ...]:
     data = entry.model_dump(mode="json", exclude_none=True)
@@ -157,8 +149,10 @@ async def load_catalog(
     """Validate, embed and upsert catalog entries (default: the bundled catalog).
 
     Incremental: an entry whose content hash is unchanged is neither rewritten nor
-    re-embedded; an entry whose vector for ``embedder.model_id`` is missing or stale is
-    embedded (from the precomputed cache when ``use_cache`` and the hash is in it). With
+    re-embedded; an entry whose vector for ``embedder.model_id`` (or for another model that
+    reads requests beside it, ``catalog.embedders.readers``) is missing or stale is embedded
+    (from the precomputed cache when ``use_cache`` and the hash is in it). The report counts
+    ``embedder``'s own vectors. With
     ``retire_missing``, live servers absent from the files are retired. ``records`` is the
     verification record applied to the entries (catalog.verify_record).
     """
@@ -175,14 +169,6 @@ async def load_catalog(
                 "select id, slug, content_hash, retired_at from public.mcp_servers"
             )
         }
-        vectors = {
-            r["slug"]: r["content_hash"]
-            for r in await conn.fetch(
-                "select m.slug, e.content_hash from public.mcp_server_embeddings e"
-                " join public.mcp_servers m on m.id = e.server_id where e.model = $1",
-                embedder.model_id,
-            )
-        }
 
     hashes = {e.slug: e.content_hash() for e in entries}
     to_write = [
@@ -192,40 +178,24 @@ async def load_catalog(
         or existing[e.slug]["content_hash"] != hashes[e.slug]
         or existing[e.slug]["retired_at"] is not None
     ]
-    to_embed = [e for e in entries if vectors.get(e.slug) != hashes[e.slug]]
-    # Embed before opening the write transaction: a slow embedding API holds no locks.
-    # Bundled entries come with precomputed vectors for the local model (catalog.vector_cache).
-    texts = [e.embedding_text() for e in to_embed]
-    cached = cached_vectors(embedder.model_id, texts) if use_cache else {}
-    missing = [t for t in texts if t not in cached]
-    fresh = await embedder.embed(missing) if missing else []
-    by_text = {**cached, **dict(zip(missing, fresh, strict=True))}
-    embeddings = [by_text[t] for t in texts]
+    # One set of vectors per model that reads requests (catalog.embedders.readers), embedded
+    # before the write transaction opens; bundled entries have them precomputed.
+    plans = [
+        await plan_server_vectors(db, reader, entries, use_cache=use_cache)
+        for reader in readers(embedder)
+    ]
 
     async with db.service() as conn:
         ids = {slug: row["id"] for slug, row in existing.items()}
         for entry in to_write:
             ids[entry.slug] = await conn.fetchval(_UPSERT, *_row(entry, hashes[entry.slug]))
             (report.updated if entry.slug in existing else report.inserted).append(entry.slug)
-        if to_embed:
-            await conn.executemany(
-                _UPSERT_EMBEDDING,
-                [
-                    (
-                        ids[e.slug],
-                        embedder.model_id,
-                        embedder.dimensions,
-                        hashes[e.slug],
-                        vector_literal(vector),
-                    )
-                    for e, vector in zip(to_embed, embeddings, strict=True)
-                ],
-            )
-        report.embedded = len(to_embed)
-        report.tools_embedded = await sync_tool_vectors(
-            conn, embedder, entries, use_cache=use_cache
-        )
-        report.from_cache = len(to_embed) - len(missing)
+        for plan in plans:
+            await write_server_vectors(conn, plan, ids)
+            tools = await sync_tool_vectors(conn, plan.embedder, entries, use_cache=use_cache)
+            if plan.embedder is embedder:
+                report.embedded, report.from_cache = len(plan.entries), plan.from_cache
+                report.tools_embedded = tools
         report.unchanged = len(entries) - len(to_write)
         if retire_missing:
             keep = [e.slug for e in entries] + sorted(bad_slugs)
@@ -241,8 +211,9 @@ async def load_catalog(
     return report
 
 
-# Vectors of the active model for live servers, and for their tools when any server lists tools
-# (a database from before the tool index has the first only: the next start adds the second).
+# Vectors of a model that reads requests for live servers, and for their tools when any server
+# lists tools (a database from before the tool index has the first only: the next start adds
+# the second).
 _HAS_VECTORS = """
 select exists (select 1 from public.mcp_server_embeddings e
                  join public.mcp_servers m on m.id = e.server_id
@@ -257,7 +228,8 @@ select exists (select 1 from public.mcp_server_embeddings e
 
 async def ensure_catalog_loaded(db: Any, settings: Any) -> LoadReport | None:
     """Startup hook: load the bundled catalog (and ``CATALOG_DIRS``) when no live server has a
-    vector of the active model (empty table, or the embedder changed) or their tools have none
+    vector of each model that reads requests (empty table, the embedder changed, or a database
+    from before the multilingual model) or their tools have none
     (a database from before the tool index), or always when operator folders are configured
     (incremental: unchanged entries cost one hash comparison each). Returns None when nothing
     was needed."""
@@ -265,7 +237,9 @@ async def ensure_catalog_loaded(db: Any, settings: Any) -> LoadReport | None:
 
     embedder = get_embedder(settings)
     async with db.service() as conn:
-        has_vectors = await conn.fetchval(_HAS_VECTORS, embedder.model_id)
+        has_vectors = all(
+            [await conn.fetchval(_HAS_VECTORS, r.model_id) for r in readers(embedder)]
+        )
     if has_vectors and not settings.catalog_dirs:
         return None
     return await load_catalog(db, embedder, catalog_sources(settings))

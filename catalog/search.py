@@ -4,7 +4,15 @@ each, put the servers a need names first, and keep one ranking per need."""
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from catalog.embedders import Embedder, vector_literal
+from catalog.embedders import (
+    Embedder,
+    MultilingualEmbedder,
+    comparable_similarity,
+    embed_queries,
+    readers,
+    vector_literal,
+)
+from catalog.language import reads_as_english
 from catalog.named import named_in, unknown_names
 from catalog.naming import strong_words
 from catalog.needs import split_needs
@@ -82,18 +90,30 @@ class ServerMatch:
 
 @dataclass
 class PreparedSearch:
-    """The needs of a request and their query vectors, made before touching the database."""
+    """The needs of a request, their query vectors and the model of each vector, made before
+    touching the database."""
 
-    model: str
+    models: list[str]
     needs: list[str]
     vectors: list[list[float]]
+
+
+def reader_for(embedder: Embedder, text: str) -> Embedder:
+    """The embedder that reads ``text``: the multilingual model for a request in another
+    language when ``embedder`` reads English only (catalog.embedders), else ``embedder``."""
+    choices = readers(embedder)
+    if len(choices) > 1 and not reads_as_english(text):
+        return next(e for e in choices if isinstance(e, MultilingualEmbedder))
+    return embedder
 
 
 async def prepare_search(
     embedder: Embedder, queries: list[str] | str, *, split: bool = True
 ) -> PreparedSearch:
     """Split the queries into needs and embed them (no database connection needed, so a
-    caller can embed first and hold a pooled connection only for the SQL)."""
+    caller can embed first and hold a pooled connection only for the SQL). The queries taken
+    together decide which model reads them (``reader_for``): they are one request's needs, and
+    one need alone may be two words."""
     if isinstance(queries, str):
         queries = [queries]
     needs: list[str] = []
@@ -101,11 +121,12 @@ async def prepare_search(
         for need in split_needs(query) if split else [normalise_request(query).strip()]:
             if need and need not in needs:
                 needs.append(need)
-    vectors = await embedder.embed(needs) if needs else []
-    return PreparedSearch(embedder.model_id, needs, vectors)
+    reader = reader_for(embedder, normalise_request(" ".join(queries)))
+    vectors = await embed_queries(reader, needs) if needs else []
+    return PreparedSearch([reader.model_id] * len(needs), needs, vectors)
 
 
-def _match(row: Any, need: str, host: frozenset[str] | None) -> ServerMatch:
+def _match(row: Any, need: str, host: frozenset[str] | None, model: str) -> ServerMatch:
     requires = list(row["requires"] or [])
     missing = [r for r in requires if host is not None and r not in host]
     why_not = ""
@@ -121,19 +142,18 @@ def _match(row: Any, need: str, host: frozenset[str] | None) -> ServerMatch:
         row["why"],
         list(row["credentials"] or []),
         need,
-        row["similarity"],
+        comparable_similarity(model, row["similarity"]),
         requires,
         bool(row["runnable"]) and not missing,
         missing,
         why_not,
         best_tool=row["best_tool"],
-        tool_similarity=row["tool_similarity"],
+        tool_similarity=comparable_similarity(model, row["tool_similarity"]),
     )
 
 
 @dataclass(frozen=True)
 class _Scope:
-    model: str
     limit: int
     candidates: int
     weights: Weights
@@ -141,14 +161,16 @@ class _Scope:
     available: list[str] | None  # the SQL filter: None searches every server
 
 
-async def _rank_need(conn: Any, need: str, vector: list[float], scope: _Scope) -> list[ServerMatch]:
+async def _rank_need(
+    conn: Any, need: str, vector: list[float], model: str, scope: _Scope
+) -> list[ServerMatch]:
     literal, w = vector_literal(vector), scope.weights
     name_text = " ".join(strong_words(need))
     rows = await conn.fetch(
         _SEARCH_SQL,
         need,
         literal,
-        scope.model,
+        model,
         scope.limit,
         scope.candidates,
         w.text,
@@ -158,7 +180,7 @@ async def _rank_need(conn: Any, need: str, vector: list[float], scope: _Scope) -
         scope.available,
         w.tool,
     )
-    ranking = [_match(r, need, scope.host) for r in rows]
+    ranking = [_match(r, need, scope.host, model) for r in rows]
     if not w.naming:
         return ranking
     named, topics = await named_in(conn, need)
@@ -166,8 +188,8 @@ async def _rank_need(conn: Any, need: str, vector: list[float], scope: _Scope) -
         match.named, match.topic = named.get(match.slug), topics.get(match.slug)
     missing = [slug for slug in named if slug not in {m.slug for m in ranking}]
     if missing:
-        for r in await conn.fetch(_NAMED_SQL, missing, literal, scope.model, scope.available):
-            match = _match(r, need, scope.host)
+        for r in await conn.fetch(_NAMED_SQL, missing, literal, model, scope.available):
+            match = _match(r, need, scope.host, model)
             match.named = named[r["slug"]]
             ranking.append(match)
     # a server the need names comes first; the stable sort keeps the fused order otherwise
@@ -193,10 +215,12 @@ async def rank_needs(
     without it every server is ranked and ``runnable``/``missing`` say which cannot run here.
     """
     available = sorted(host) if host is not None and only_runnable else None
-    scope = _Scope(prepared.model, limit, candidates, weights, host, available)
+    scope = _Scope(limit, candidates, weights, host, available)
     return [
-        await _rank_need(conn, need, vector, scope)
-        for need, vector in zip(prepared.needs, prepared.vectors, strict=True)
+        await _rank_need(conn, need, vector, model, scope)
+        for need, vector, model in zip(
+            prepared.needs, prepared.vectors, prepared.models, strict=True
+        )
     ]
 
 

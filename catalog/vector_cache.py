@@ -1,4 +1,5 @@
-"""Precomputed vectors of the bundled catalog for the local model, so a fresh database (first
+"""Precomputed vectors of the bundled catalog for the local models (MiniLM and the
+multilingual e5 beside it, catalog.embedders.readers), so a fresh database (first
 ``serve``, every test session) loads in about a second instead of embedding ~400 entries.
 
 Vectors are keyed by the sha256 of the exact text embedded: an edited entry misses the cache
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from catalog.embedders import LocalEmbedder
+from catalog.embedders import LocalEmbedder, readers
 
 CACHE_DIR = Path(__file__).parent / "data"
 
@@ -43,9 +44,9 @@ def cached_vectors(model_id: str, texts: list[str]) -> dict[str, list[float]]:
     return {t: table[text_key(t)].tolist() for t in texts if text_key(t) in table}
 
 
-async def rebuild() -> Path:
-    """Embed every bundled entry and each of its tools (catalog.tool_index) with the local
-    model and write the cache file."""
+async def rebuild() -> list[Path]:
+    """Embed every bundled entry and each of its tools (catalog.tool_index) with each local
+    model and write their cache files."""
     from catalog.loader import validate_catalog
     from catalog.tool_index import tool_texts
 
@@ -55,17 +56,18 @@ async def rebuild() -> Path:
     texts = [e.embedding_text() for e in entries]
     texts += [text for e in entries for text in tool_texts(e).values()]
     texts = list(dict.fromkeys(texts))
-    embedder = LocalEmbedder()
-    vectors = await embedder.embed(texts)
-    path = cache_path(embedder.model_id)
-    np.savez_compressed(
-        path,
-        hashes=np.array([text_key(t) for t in texts]),
-        vectors=np.array(vectors, dtype=np.float16),
-    )
+    paths = []
+    for embedder in readers(LocalEmbedder()):
+        vectors = await embedder.embed(texts)
+        paths.append(cache_path(embedder.model_id))
+        np.savez_compressed(
+            paths[-1],
+            hashes=np.array([text_key(t) for t in texts]),
+            vectors=np.array(vectors, dtype=np.float16),
+        )
     _read.cache_clear()
-    return path
+    return paths
 
 
 if __name__ == "__main__":
-    print(f"wrote {asyncio.run(rebuild())}")
+    print("wrote", *asyncio.run(rebuild()))
