@@ -18,27 +18,12 @@ from typing import Any
 from catalog.needs import split_needs
 from orchestrator import conversation as conv
 from orchestrator.model_client import ModelResponse, OnText
+from orchestrator.replies import asks_to_start, says_done
 from orchestrator.selection import choose, matches
 from workflows.schedule import ScheduleError, find_schedule
 
 __all__ = ["OfflinePlanner", "plan", "request_needs", "split_needs"]
 MAX_SERVERS = 10
-
-_CONTINUE = re.compile(
-    r"^\W*(?:ok(?:ay)?[,.!]?\s+|yes[,.!]?\s+|alright[,.!]?\s+|great[,.!]?\s+)?(?:i\s+)?"
-    r"(done|ok(ay)?|yes|yep|sure|ready|continue|go( ahead)?|build( it)?|added|saved|entered|"
-    r"finished|all set|that'?s it|(i('ve| have) )?(added|saved|entered|provided|put in|filled in)"
-    r"|try again|check( again)?|next|proceed|let'?s go"
-    # the page says "<Service> is connected" when an OAuth sign-in completes
-    r"|[\w .'-]{1,80}?\b(is|are) (now )?connected)\b",
-    re.IGNORECASE,
-)
-_START = re.compile(
-    r"^\W*(?:ok(?:ay)?[,.!]?\s+|yes[,.!]?\s+|great[,.!]?\s+)?(?:please\s+|now\s+)?"
-    r"(?:can you\s+|could you\s+)?(start|run|launch|deploy|kick off|fire up|spin up|boot)"
-    r"( it| it up| it off| the agent| my agent| now)*(\s+please)?\W*$",
-    re.IGNORECASE,
-)
 
 
 def _text(text: str) -> ModelResponse:
@@ -122,7 +107,7 @@ def _save_secret(messages: list[dict[str, Any]], ref: str) -> ModelResponse | No
 
 def _on_user_text(messages: list[dict[str, Any]], text: str) -> ModelResponse:
     agent_id = conv.last_agent_id(messages)
-    if agent_id and _START.match(text):
+    if agent_id and asks_to_start(text):
         return _call("create_fast_agent", {"agent_id": agent_id}, "Starting the agent.")
     selection = conv.last_selection(messages)
     if selection:
@@ -132,7 +117,7 @@ def _on_user_text(messages: list[dict[str, Any]], text: str) -> ModelResponse:
                 f"None of {', '.join(selection)} is waiting for a secret, so I did not store "
                 "it. Enter credentials in the form; servers that sign in with OAuth need none."
             )
-        if _CONTINUE.match(text):
+        if says_done(text):
             return _check(selection, "Let me check your credentials again.")
         edit = conv.parse_edit(text)
         if edit is not None:
