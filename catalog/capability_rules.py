@@ -124,6 +124,8 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
     ),
     (
         re.compile(
+            # a content or release calendar is a plan kept in another tool (Airtable, Notion)
+            r"(?<!content )(?<!editorial )(?<!release )(?<!publishing )(?<!marketing )"
             r"\b(?:calendar|calendario|calendrier|kalender\w*|календар\w*)\b|カレンダー"
             r"|\bGoogle\s+Agenda\b",
             _I,
@@ -148,8 +150,9 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         re.compile(
             r"\b(?:directions|driving\s+time|travel\s+time|route\s+(?:to|from|between))\b"
             r"|\bby\s+(?:public\s+transport|transit|train\s+and\s+bus|car)\b|\broad\s+trip\b"
-            r"|\bnearest\s+\w+|\bhow\s+(?:long|far)\s+(?:\w+\s+){0,4}(?:walk|drive|ride|cycle|"
+            r"|\bnearest\s+\w+|\bhow\s+(?:long|far)\s+(?:\w+\s+){0,5}(?:walk|drive|ride|cycle|"
             r"travel|get)\w*\b|\bdistance\s+(?:from|between|to)\b|\bgeocod\w*\b"
+            r"|\b(?:drive|walk|cycle|bike)\s+from\s+(?-i:[A-Z])\w+(?:\s+\w+)?\s+to\s+(?-i:[A-Z])"
             r"|\bquanto\s+ci\s+vuole\b|\bcu[aá]nto\s+(?:se\s+)?tarda\b|\bwie\s+lange\s+(?:dauert|braucht)\b",
             _I,
         ),

@@ -53,7 +53,9 @@ DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched 
     (  # how fast a page loads in a browser, not whether the site is up
         re.compile(
             r"\b(?:slow|sluggish)\s+(?:to\s+load|loading)\b|\b(?:page|site)\s+(?:speed|load\s+times?)\b"
-            r"|\b(?:feels?|is|got)\s+(?:\w+\s+)?sluggish\b|\blighthouse\b|\bcore\s+web\s+vitals\b",
+            r"|\b(?:feels?|is|got)\s+(?:\w+\s+)?sluggish\b|\blighthouse\b|\bcore\s+web\s+vitals\b"
+            r"|\b(?:slow|slower|slowest|fast|faster|fastest)\s+to\s+(?:load|render)\b"
+            r"|\brender(?:ing)?\s+(?:times?|speed)\b",
             _I,
         ),
         "measure how fast a web page loads (performance trace)",
@@ -132,6 +134,36 @@ DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched 
             _I,
         ),
         "work with a local git repository: diff, commit, branch",
+    ),
+    (  # models and datasets to use, not a model to talk to
+        re.compile(
+            r"\b(?:open|open[\s-]source|open[\s-]weights?|pre-?trained)\s+(?:\w+\s+){0,2}models?\b"
+            r"|\bmodels?\s+(?:\w+\s+){0,3}(?:under|below|smaller\s+than)\s+\d+(?:\.\d+)?\s*[bm]\b"
+            r"|\b(?:training|evaluation|benchmark)\s+datasets?\b",
+            _I,
+        ),
+        "search machine learning models and datasets",
+    ),
+    (
+        re.compile(r"\bsmart\s+contracts?\b|\berc-?\d{2,4}\b|\bsolidity\b", _I),
+        "write secure smart contracts (Solidity, ERC-20 tokens)",
+    ),
+    (  # what the internet sees of an address, and the internet's own health
+        re.compile(
+            r"\b(?:exposed|open)\s+(?:services|ports)\b|\b(?:services|ports?)\s+(?:are\s+)?"
+            r"(?:exposed|open)\s+on\b"
+            r"|\binternet[\s-]facing\s+(?:hosts?|services|devices)\b",
+            _I,
+        ),
+        "internet-exposed hosts: open ports and services of an IP address",
+    ),
+    (
+        re.compile(
+            r"\binternet\s+(?:outages?|shutdowns?|disruptions?|traffic)\b|\btraffic\s+drops?\b"
+            r"|\boutages?\s+(?:in|across)\s+(?-i:[A-Z])",
+            _I,
+        ),
+        "internet traffic trends and outages by country",
     ),
     (  # the GitHub word for them; GitLab says merge requests
         re.compile(r"\bpull\s+requests?\b|\bPRs?\b"),

@@ -86,4 +86,19 @@ EVERYDAY_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need sear
         ),
         "security test of a running web application and APIs (penetration test)",
     ),
+    (
+        re.compile(
+            r"\b(?:lawn\s*)?mowers?\b|\bmow(?:ing)?\b|\blawns?\b(?!\s+(?:tennis|bowls|chairs?))", _I
+        ),
+        "robotic lawn mower: start, park and schedule mowing",
+    ),
+    (  # what was said on the person's own calls, not a call to make
+        re.compile(
+            r"\bwhat\s+(?:did|have)\s+(?:we|they|I)\s+(?:end\s+up\s+)?(?:agree|decide|discuss|promise)"
+            r"\w*\b|\b(?:notes|transcripts?)\s+(?:of|from)\s+(?:my|our|the)\s+(?:\w+\s+)?"
+            r"(?:calls?|meetings?)\b",
+            _I,
+        ),
+        "meeting notes and transcripts of my calls",
+    ),
 ]

@@ -36,9 +36,38 @@ def _own_common_words(name: str) -> set[str]:
     return set(words) & common_words() if len(words) == 1 else set()
 
 
+# A name with a case ending, in languages that inflect names ("w Dockerze", "w Kubernetesie",
+# "do Notionu", "na GitHubie"): the stem is looked up as well, and read as the name when a
+# server's name has it. Only these endings (Polish, Czech, Slovak and the like): with any
+# ending "Todoist" would be read as "Todo" and "Controlla" as "Control".
+_INFLECTED = re.compile(r"\b([A-Z][A-Za-z]{3,}?)(owi|iem|ach|ie|ze|em|om|u|a|e|y)\b")
+
+
+def _stems(need: str) -> list[str]:
+    # not only in requests that read as other languages: a clause of one ("Sprawdz w
+    # Dockerze") may be too short to tell
+    return [m.group(1) for m in _INFLECTED.finditer(need)]
+
+
+def _uninflected(need: str, rows: list[Any]) -> str:
+    known = {w for r in rows for w in name_words(r["name"])}
+
+    def stem(m: re.Match[str]) -> str:
+        return (
+            m.group(1)
+            if m.group(1).lower() in known and m.group().lower() not in known
+            else m.group()
+        )
+
+    return _INFLECTED.sub(stem, need)
+
+
 async def named_in(conn: Any, need: str) -> tuple[dict[str, str], dict[str, str]]:
     """(slug → words naming it, slug → topic tag) for this need."""
-    rows = await conn.fetch(_NAMING_SQL, topic_query(need))
+    stems = _stems(need)
+    rows = await conn.fetch(_NAMING_SQL, " ".join([topic_query(need), *stems]))
+    if stems:
+        need = _uninflected(need, rows)
     servers = [(r["slug"], r["name"], list(r["tags"])) for r in rows]
     counts = {t: n for r in rows for t, n in zip(r["tags"], r["tag_servers"], strict=True)}
     rare = {t for t, n in counts.items() if n <= RARE_TAG_SERVERS}

@@ -220,7 +220,10 @@ def without_quotes(text: str) -> str:
     return _QUOTED.sub(" ", text)
 
 
-_POSSESSIVE = re.compile(r"\b(?:my|our|your|their)\s+(?:[a-z]+\s+)?([A-Z][A-Za-z0-9]+)\b")
+# (not a file: "our README.md" names no product)
+_POSSESSIVE = re.compile(
+    r"\b(?:my|our|your|their)\s+(?:[a-z]+\s+)?([A-Z][A-Za-z0-9]+)\b(?!\.[A-Za-z0-9]{1,5}\b)"
+)
 # ... or a capitalised word in front of the things such products hold ("Trello cards")
 _PRODUCT_THINGS = re.compile(
     r"\b([A-Z][A-Za-z0-9]+)\s+(?:tasks?|cards?|boards?|folders?|invoices?|workspaces?|notebooks?"
