@@ -126,7 +126,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
         re.compile(
             # a content or release calendar is a plan kept in another tool (Airtable, Notion)
             r"(?<!content )(?<!editorial )(?<!release )(?<!publishing )(?<!marketing )"
-            r"\b(?:calendar|calendario|calendrier|kalender\w*|календар\w*)\b|カレンダー"
+            r"\b(?:calendar|calendario|calendrier|kalender\w*|календар\w*)\b|カレンダー|캘린더|日历"
             r"|\bGoogle\s+Agenda\b",
             _I,
         ),

@@ -160,6 +160,7 @@ DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched 
     (
         re.compile(
             r"\binternet\s+(?:outages?|shutdowns?|disruptions?|traffic)\b|\btraffic\s+drops?\b"
+            r"|\binternet\s+(?:is\s+)?down\b|\boutages?\s+and\s+traffic\b"
             r"|\boutages?\s+(?:in|across)\s+(?-i:[A-Z])",
             _I,
         ),

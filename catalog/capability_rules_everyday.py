@@ -32,7 +32,8 @@ EVERYDAY_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need sear
     (
         re.compile(
             r"\b(?:put\s+on|play|queue)\s+(?:\w+\s+){0,3}(?:music|songs?|tracks?|albums?|playlists?"
-            r"|something\s+\w+)\b|\bon\s+my\s+speakers?\b|\bplaylists?\b",
+            r"|something\s+\w+)\b|\bon\s+my\s+speakers?\b|\bplaylists?\b"
+            r"|\bput\s+something\s+\w+\s+on\b|\blo-?fi\b",
             _I,
         ),
         "play music, songs and playlists",
@@ -100,5 +101,9 @@ EVERYDAY_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need sear
             _I,
         ),
         "meeting notes and transcripts of my calls",
+    ),
+    (
+        re.compile(r"\bquiz\s+me\b|\bflash\s*cards?\b|\bspaced\s+repetition\b", _I),
+        "flashcards: review the cards due and add new ones",
     ),
 ]

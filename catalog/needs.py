@@ -110,6 +110,22 @@ def is_own_work(need: str) -> bool:
     return _OWN_WORK.search(need) is not None
 
 
+# A question for the model itself: the person asks for its view or says no lookup is needed
+# ("in your opinion, Python or Rust?", "no need to look anything up").
+_OWN_VIEW = re.compile(
+    r"\b(?:in\s+your\s+(?:own\s+|honest\s+)?opinion|(?:just|only)\s+your\s+(?:opinion|take|view)"
+    r"|no\s+need\s+to\s+(?:look\s+(?:anything|it)\s+up|search)|(?:don'?t|do\s+not)\s+look\s+"
+    r"(?:anything|it)\s+up|without\s+looking\s+(?:anything|it)\s+up|from\s+your\s+own\s+knowledge)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_own_view(request: str) -> bool:
+    """Whether ``request`` asks the model for its own view and no lookup ("just your opinion"):
+    it needs no tool, whatever it mentions."""
+    return _OWN_VIEW.search(request) is not None
+
+
 def is_reply_to_user(need: str) -> bool:
     """Whether ``need`` only hands a result to the person ("tell me whether anything fails",
     "give me the audio file"), which the chat does; "notify me on Slack" is not."""

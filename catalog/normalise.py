@@ -13,10 +13,62 @@ _CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
 _SCRIPT_BOUNDARY = re.compile(rf"(?<=[A-Za-z0-9])(?=[{_CJK}])|(?<=[{_CJK}])(?=[A-Za-z0-9])")
 
 
+# Services' names as Korean, Japanese and Chinese write them, which no catalog entry spells:
+# the Latin name is written after them ("노션에" → "노션 (Notion) 에"). Common spellings of
+# widely used services only; the words attach to particles, so they match inside a word.
+_LOCAL_NAMES = {
+    "노션": "Notion",
+    "ノーション": "Notion",
+    "슬랙": "Slack",
+    "スラック": "Slack",
+    "깃허브": "GitHub",
+    "ギットハブ": "GitHub",
+    "지메일": "Gmail",
+    "유튜브": "YouTube",
+    "ユーチューブ": "YouTube",
+    "油管": "YouTube",
+    "위키백과": "Wikipedia",
+    "위키피디아": "Wikipedia",
+    "ウィキペディア": "Wikipedia",
+    "维基百科": "Wikipedia",
+    "維基百科": "Wikipedia",
+    "디스코드": "Discord",
+    "ディスコード": "Discord",
+    "지라": "Jira",
+    "피그마": "Figma",
+    "스포티파이": "Spotify",
+    "スポティファイ": "Spotify",
+    "텔레그램": "Telegram",
+    "テレグラム": "Telegram",
+    "트위터": "Twitter",
+    "ツイッター": "Twitter",
+    "推特": "Twitter",
+    "레딧": "Reddit",
+    "트렐로": "Trello",
+    "에어비앤비": "Airbnb",
+    "엑셀": "Excel",
+    "エクセル": "Excel",
+    "쿠버네티스": "Kubernetes",
+    "도커": "Docker",
+    "ドッカー": "Docker",
+    "테라폼": "Terraform",
+    "드롭박스": "Dropbox",
+    "ドロップボックス": "Dropbox",
+    "구글": "Google",
+    "グーグル": "Google",
+    "谷歌": "Google",
+    "캘린더": "Calendar",
+    "カレンダー": "Calendar",
+}
+_LOCAL_NAME = re.compile("|".join(sorted(_LOCAL_NAMES, key=len, reverse=True)))
+
+
 def normalise_request(text: str) -> str:
     """``text`` with accents folded ("Wikipédia" → "Wikipedia": names and the English embedder
-    know the plain form), a space between Latin and CJK runs ("Notionの" → "Notion の"), and
-    the service an address or a subreddit names written after it ("r/rust (Reddit)")."""
+    know the plain form), a space between Latin and CJK runs ("Notionの" → "Notion の"), the
+    Latin name after a service's name in Korean, Japanese or Chinese script ("노션 (Notion)"),
+    and the service an address or a subreddit names written after it ("r/rust (Reddit)")."""
+    text = _LOCAL_NAME.sub(lambda m: f"{m.group()} ({_LOCAL_NAMES[m.group()]}) ", text)
     folded = "".join(_fold(c) if "\u00c0" <= c <= "\u024f" else c for c in text)
     with_sites = _URL.sub(_with_site_name, _SCRIPT_BOUNDARY.sub(" ", folded))
     return _SUBREDDIT.sub(lambda m: f"{m.group()} (Reddit)", with_sites)

@@ -15,7 +15,7 @@ import re
 import uuid
 from typing import Any
 
-from catalog.needs import split_needs
+from catalog.needs import asks_for_own_view, split_needs
 from orchestrator import conversation as conv
 from orchestrator.model_client import ModelResponse, OnText
 from orchestrator.replies import asks_to_start, says_done
@@ -41,7 +41,10 @@ def _call(name: str, arguments: dict[str, Any], say: str) -> ModelResponse:
 
 
 def request_needs(text: str) -> list[str]:
-    """The needs to search for: the schedule phrase (workflows.schedule) left out, then split."""
+    """The needs to search for: the schedule phrase (workflows.schedule) left out, then split;
+    none for a question asking the model's own view ("just your opinion")."""
+    if asks_for_own_view(text):
+        return []
     try:
         schedule = find_schedule(text)
     except ScheduleError:
@@ -126,6 +129,8 @@ def _on_user_text(messages: list[dict[str, Any]], text: str) -> ModelResponse:
             return _check(_base(messages, edit), "Updating the selection.")
     needs = request_needs(text)
     if not needs:
+        if asks_for_own_view(text):
+            return _text("That asks for a view, not a workflow, so it needs no tools or agent.")
         return _text("Describe the workflow you want to automate, and I will find the tools.")
     return _search(needs, f"Searching the catalog for: {'; '.join(needs)}.")
 

@@ -1,8 +1,11 @@
-"""Which requests the English-only local embedder can read (catalog.language)."""
+"""Reading requests: which ones the English-only local embedder can read (catalog.language),
+services written in Korean, Japanese or Chinese script, and questions for the model's own
+view (catalog.needs)."""
 
 import pytest
 
 from catalog.language import reads_as_english
+from catalog.needs import asks_for_own_view
 from catalog.normalise import normalise_request
 
 ENGLISH = [
@@ -37,3 +40,25 @@ def test_english_requests_read_as_english(request_text: str) -> None:
 @pytest.mark.parametrize("request_text", OTHER)
 def test_requests_in_other_languages_do_not(request_text: str) -> None:
     assert not reads_as_english(normalise_request(request_text))
+
+
+def test_services_written_in_korean_japanese_or_chinese_get_their_latin_name() -> None:
+    assert "(Notion)" in normalise_request("노션에 회의록 페이지를 만들어 줘")
+    assert "(Wikipedia)" in normalise_request("在维基百科上查一下")
+    assert "(Slack)" in normalise_request("スラックに送って")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "own_view"),
+    [
+        ("In your opinion, is Go or Rust the better first language?", True),
+        ("Which is nicer, Notion or Obsidian? Just your opinion.", True),
+        ("no need to look anything up: what is a monad", True),
+        ("Look up the opinion pieces on Hacker News today", False),
+        ("Post the team's opinions survey results to Slack", False),
+    ],
+)
+def test_a_question_for_the_models_own_view_needs_no_tool(
+    request_text: str, own_view: bool
+) -> None:
+    assert asks_for_own_view(request_text) == own_view

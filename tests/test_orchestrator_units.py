@@ -196,6 +196,9 @@ def test_offline_planner_policy() -> None:
     first = plan([{"role": "user", "content": request}])
     call = first.content[-1]
     assert first.stop_reason == "tool_use" and call["name"] == "search_mcp_servers"
+    opinion = [{"type": "text", "text": "In your opinion, is Python or Rust better to start?"}]
+    answer = plan([{"role": "user", "content": opinion}])
+    assert answer.stop_reason == "end_turn" and "needs no tools" in answer.content[-1]["text"]
 
 
 async def test_a_hung_tool_is_stopped() -> None:

@@ -171,6 +171,11 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
             "what did we end up agreeing with them",
             ["meeting notes and transcripts of my calls"],
         ),
+        # round 6, from holdout7's misses after its untouched run
+        ("is the internet down in Chile", ["internet traffic trends and outages by country"]),
+        ("put something mellow on, lo-fi maybe", ["play music, songs and playlists"]),
+        ("quiz me on my vocabulary cards", ["flashcards: review the cards due and add new ones"]),
+        ("팀 캘린더에 일정 추가", ["calendar events"]),
         # ... and their neighbours are not
         ("copy my Airtable content calendar into Notion", []),  # a plan, not a calendar app
         ("train a model on our sales data", []),
