@@ -32,23 +32,25 @@ async def test_a_request_in_another_language_is_read_by_the_multilingual_model(
     database, settings
 ) -> None:
     embedder = get_embedder(settings)
-    korean = await prepare_search(embedder, "노션 페이지에 오늘 회의록을 추가해줘")
-    english = await prepare_search(embedder, "Add today's meeting notes to a Notion page")
+    korean = await prepare_search(embedder, "최신 논문을 찾아서 요약해줘")
+    english = await prepare_search(embedder, "Find the latest papers and summarise them")
     assert set(korean.models) == {MULTILINGUAL_MODEL_ID}
     assert set(english.models) == {LOCAL_MODEL_ID}
     # the same request read by MiniLM, as before the multilingual model
     by_minilm = PreparedSearch([LOCAL_MODEL_ID], korean.needs, await embedder.embed(korean.needs))
-    russian = await prepare_search(embedder, "Покажи мои открытые задачи в Jira")
+    russian = await prepare_search(
+        embedder, "Проверь, какие поды в кластере постоянно перезапускаются"
+    )
     async with database.service() as conn:
         found = await run_search(conn, korean, 3)
         before = await run_search(conn, by_minilm, 3)
-        jira = await run_search(conn, russian, 3)
-    # 노션 is Notion in Hangul: no name matches it, and MiniLM cannot read it
-    assert "notion" in {m.slug for m in found}
-    assert "notion" not in {m.slug for m in before}
+        pods = await run_search(conn, russian, 3)
+    # "find the latest papers and summarise them" names no service, and MiniLM cannot read it
+    assert "arxiv-mcp-server" in {m.slug for m in found}
+    assert "arxiv-mcp-server" not in {m.slug for m in before}
     # e5's similarities are reported on MiniLM's scale, which the selection floors use
-    assert jira[0].slug == "atlassian"
-    assert jira[0].similarity is not None and 0.3 < jira[0].similarity < 1.0
+    assert pods[0].slug == "kubernetes"
+    assert pods[0].similarity is not None and 0.3 < pods[0].similarity < 1.0
 
 
 async def test_a_database_from_before_the_multilingual_model_gets_its_vectors_at_start(
