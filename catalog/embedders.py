@@ -12,6 +12,7 @@ the catalog keeps for an embedder (catalog.search picks the one that reads a req
 
 import asyncio
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -86,6 +87,21 @@ class _MiniLM:
         return vectors
 
 
+def _by_length(
+    texts: list[str], batch_size: int, encode: Callable[[list[str]], np.ndarray]
+) -> list[list[float]]:
+    """``encode`` over batches of texts of similar length, in the texts' own order: padding a
+    short text to a long one costs more than the batching saves (attention is quadratic in the
+    padded length)."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out: list[list[float]] = [[] for _ in texts]
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        for i, vector in zip(chunk, encode([texts[i] for i in chunk]).tolist(), strict=True):
+            out[i] = vector
+    return out
+
+
 @lru_cache(maxsize=1)
 def _load_minilm() -> _MiniLM:
     return _MiniLM()
@@ -101,18 +117,7 @@ class LocalEmbedder:
         self.batch_size = batch_size
 
     def embed_sync(self, texts: list[str]) -> list[list[float]]:
-        model = _load_minilm()
-        # Batch texts of similar length: padding a short text to a long one costs more than
-        # the batching saves (attention is quadratic in the padded length).
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list[list[float]] = [[] for _ in texts]
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
-            for i, vector in zip(
-                chunk, model.encode([texts[i] for i in chunk]).tolist(), strict=True
-            ):
-                out[i] = vector
-        return out
+        return _by_length(texts, self.batch_size, _load_minilm().encode)
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:
@@ -159,15 +164,12 @@ class MultilingualEmbedder:
 
     def embed_sync(self, texts: list[str], *, query: bool = False) -> list[list[float]]:
         model = _load_e5()
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list[list[float]] = [[] for _ in texts]
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
+
+        def encode(batch: list[str]) -> np.ndarray:
             with self.lock:
-                vectors = np.asarray(model.encode([texts[i] for i in chunk], query))
-            for i, vector in zip(chunk, vectors.astype(np.float32).tolist(), strict=True):
-                out[i] = vector
-        return out
+                return np.asarray(model.encode(batch, query), dtype=np.float32)
+
+        return _by_length(texts, self.batch_size, encode)
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:

@@ -15,11 +15,11 @@ Stripe-Kunden in HubSpot": two words, one a name).
 """
 
 import re
-import unicodedata
 from functools import lru_cache
 from typing import Any
 
 from catalog.embedders import TOKENIZER_PATH
+from catalog.normalise import fold_accents
 
 __all__ = ["reads_as_english"]
 
@@ -61,12 +61,8 @@ _ADDRESS = re.compile(r"\S*[/\\.~@#\d]\S*")  # URLs, paths, files, channels, ide
 _INFLECTIONS = frozenset("##s ##es ##ed ##ing ##er ##ers ##ly ##d ##ment ##ments ##ness".split())
 
 
-def _folded(word: str) -> str:
-    # requests arrive with accents folded (catalog.normalise): "für" is looked up as "fur"
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-
-
-_OTHER_WORDS = frozenset(_folded(w) for w in _OTHER) - _ENGLISH
+# requests arrive with accents folded (catalog.normalise): "für" is looked up as "fur"
+_OTHER_WORDS = frozenset(fold_accents(w) for w in _OTHER) - _ENGLISH
 
 
 @lru_cache(maxsize=1)
@@ -91,7 +87,7 @@ def reads_as_english(text: str) -> bool:
     if _OTHER_SCRIPT.search(text):
         return False
     words = _WORD.findall(_ADDRESS.sub(" ", text))
-    other = sum(_folded(w.lower()) in _OTHER_WORDS for w in words)
+    other = sum(fold_accents(w.lower()) in _OTHER_WORDS for w in words)
     english = sum(w.lower() in _ENGLISH for w in words)
     unread = sum(not _in_vocabulary(w.lower()) for w in words if w[0].islower() and len(w) >= 3)
     foreign = (

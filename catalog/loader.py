@@ -181,7 +181,7 @@ async def load_catalog(
     # One set of vectors per model that reads requests (catalog.embedders.readers), embedded
     # before the write transaction opens; bundled entries have them precomputed.
     plans = [
-        await plan_server_vectors(db, reader, entries, use_cache=use_cache)
+        await plan_server_vectors(db, reader, entries, hashes, use_cache=use_cache)
         for reader in readers(embedder)
     ]
 

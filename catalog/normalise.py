@@ -5,7 +5,7 @@ after it."""
 import re
 import unicodedata
 
-__all__ = ["has_cjk", "normalise_request"]
+__all__ = ["fold_accents", "has_cjk", "normalise_request"]
 
 # Chinese, Japanese and Korean scripts, which write no space between words: a brand in Latin
 # letters inside such text ("Notionのデータベース") is one word only once spaced apart.
@@ -69,7 +69,7 @@ def normalise_request(text: str) -> str:
     Latin name after a service's name in Korean, Japanese or Chinese script ("노션 (Notion)"),
     and the service an address or a subreddit names written after it ("r/rust (Reddit)")."""
     text = _LOCAL_NAME.sub(lambda m: f"{m.group()} ({_LOCAL_NAMES[m.group()]}) ", text)
-    folded = "".join(_fold(c) if "\u00c0" <= c <= "\u024f" else c for c in text)
+    folded = fold_accents(text)
     with_sites = _URL.sub(_with_site_name, _SCRIPT_BOUNDARY.sub(" ", folded))
     return _SUBREDDIT.sub(lambda m: f"{m.group()} (Reddit)", with_sites)
 
@@ -101,8 +101,13 @@ def _with_site_name(match: re.Match[str]) -> str:
     return f"{match.group()} ({labels[-1].capitalize()})"
 
 
+def fold_accents(text: str) -> str:
+    """``text`` with the accents of its Latin letters dropped ("für" → "fur"); the marks of
+    Japanese kana ("で") are part of the letter and stay."""
+    return "".join(_fold(c) if "\u00c0" <= c <= "\u024f" else c for c in text)
+
+
 def _fold(letter: str) -> str:
-    # only Latin letters: the marks of Japanese kana ("で") are part of the letter
     return "".join(c for c in unicodedata.normalize("NFKD", letter) if not unicodedata.combining(c))
 
 

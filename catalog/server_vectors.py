@@ -33,25 +33,37 @@ class ServerVectors:
 
     embedder: Embedder
     entries: list[CatalogEntry]
+    hashes: list[str]  # each entry's content hash, which its vector row records
     vectors: list[list[float]]
     from_cache: int
 
 
 async def plan_server_vectors(
-    db: Any, embedder: Embedder, entries: list[CatalogEntry], *, use_cache: bool = True
+    db: Any,
+    embedder: Embedder,
+    entries: list[CatalogEntry],
+    hashes: dict[str, str],
+    *,
+    use_cache: bool = True,
 ) -> ServerVectors:
     """Embed the entries whose vector for ``embedder``'s model is missing or stale (their
-    content hash changed)."""
+    content hash, ``hashes[slug]``, changed)."""
     async with db.service() as conn:
         rows = await conn.fetch(_EXISTING, embedder.model_id)
     have = {r["slug"]: r["content_hash"] for r in rows}
-    stale = [e for e in entries if have.get(e.slug) != e.content_hash()]
+    stale = [e for e in entries if have.get(e.slug) != hashes[e.slug]]
     texts = [e.embedding_text() for e in stale]
     cached = cached_vectors(embedder.model_id, texts) if use_cache else {}
     missing = [t for t in texts if t not in cached]
     fresh = await embedder.embed(missing) if missing else []
     by_text = {**cached, **dict(zip(missing, fresh, strict=True))}
-    return ServerVectors(embedder, stale, [by_text[t] for t in texts], len(texts) - len(missing))
+    return ServerVectors(
+        embedder,
+        stale,
+        [hashes[e.slug] for e in stale],
+        [by_text[t] for t in texts],
+        len(texts) - len(missing),
+    )
 
 
 async def write_server_vectors(conn: Any, plan: ServerVectors, ids: dict[str, Any]) -> None:
@@ -60,7 +72,7 @@ async def write_server_vectors(conn: Any, plan: ServerVectors, ids: dict[str, An
     await conn.executemany(
         _UPSERT,
         [
-            (ids[e.slug], model, dimensions, e.content_hash(), vector_literal(vector))
-            for e, vector in zip(plan.entries, plan.vectors, strict=True)
+            (ids[e.slug], model, dimensions, content_hash, vector_literal(vector))
+            for e, content_hash, vector in zip(plan.entries, plan.hashes, plan.vectors, strict=True)
         ],
     )
