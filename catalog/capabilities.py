@@ -9,7 +9,8 @@ when nothing already chosen for the request could do it.
 """
 
 from catalog.capability_rules import FETCH_PAGE, LOCAL_FILES, RULES
-from catalog.capability_rules_dev import SUPERSEDED
+from catalog.capability_rules_dev import SUPERSEDED as DEV_SUPERSEDED
+from catalog.capability_rules_everyday import EVERYDAY_SUPERSEDED
 
 __all__ = [
     "CAPABILITY_NEEDS",
@@ -21,6 +22,7 @@ __all__ = [
 ]
 
 CAPABILITY_NEEDS = frozenset(need for _, need in RULES)
+SUPERSEDED = {**DEV_SUPERSEDED, **EVERYDAY_SUPERSEDED}  # need -> the needs it makes redundant
 
 
 def capability_needs(clause: str) -> list[str]:

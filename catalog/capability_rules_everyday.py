@@ -6,9 +6,13 @@ something mellow on my speakers"); checked on the tuning splits only."""
 
 import re
 
-__all__ = ["EVERYDAY_RULES"]
+__all__ = ["EVERYDAY_RULES", "EVERYDAY_SUPERSEDED"]
 
 _I = re.IGNORECASE
+SPEECH = "text to speech audio"
+VIDEO = "make a video from a script or idea with AI (stock footage, voiceover)"
+# A video made from a script comes with its voiceover: no separate speech server for it.
+EVERYDAY_SUPERSEDED = {VIDEO: frozenset({SPEECH})}
 
 EVERYDAY_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for it)
     (
@@ -17,7 +21,7 @@ EVERYDAY_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need sear
             r"|\bvoice[\s-]?over\b|\b(?:narrate|narration)\b|\bspoken\s+audio\b",
             _I,
         ),
-        "text to speech audio",
+        SPEECH,
     ),
     (  # speech in the person's own recordings; a video's published transcript is the site's
         re.compile(
@@ -101,6 +105,15 @@ EVERYDAY_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need sear
             _I,
         ),
         "meeting notes and transcripts of my calls",
+    ),
+    (  # a finished video made from a script or an idea, not a voice recording
+        re.compile(
+            r"\bstock\s+(?:footage|video\s+clips)\b|\b(?:script|pitch|idea|blog\s+post|article)\s+into"
+            r"\s+(?:an?\s+)?(?:\w+\s+){0,3}videos?\b|\b(?:make|create|generate|produce)\s+(?:an?\s+)?"
+            r"(?:\w+\s+){0,2}(?:promo|marketing|explainer|faceless)\s+videos?\b",
+            _I,
+        ),
+        VIDEO,
     ),
     (
         re.compile(r"\bquiz\s+me\b|\bflash\s*cards?\b|\bspaced\s+repetition\b", _I),

@@ -49,7 +49,10 @@ _SPLIT = re.compile(
     r"|\s+and\s+(?!that\s|which\s|who\s)"  # "remember that A and that B" is one need
     r"|\s+(?:plus|also|after that|afterwards)\s+"
     r"|\s+(?:y|und|et|e|и)\s+"  # "and" in Spanish, German, French, Italian, Russian
-    r"|\s+(?=(?:when|whenever|every time|each time|once|if)\s)"  # a trigger is its own need
+    # a trigger is its own need, but not the question a verb asks ("find when 3.14 is out")
+    r"|(?<!\bfind)(?<!\bknow)(?<!\bcheck)(?<!\bsee)(?<!\bask)(?<!\bout)(?<!\bsure)(?<!\bwonder)"
+    r"(?<!\bremember)(?<!\bverify)(?<!\bconfirm)"
+    r"\s+(?=(?:when|whenever|every time|each time|once|if)\s)"
     r"|\s+(?=(?:post|send|notify|save|store|write|add|create)\s))",
     re.IGNORECASE,
 )
@@ -58,6 +61,27 @@ _STOPWORDS = frozenset(
     " me us we i you them all every each any some new when whenever time once if".split()
 )
 MAX_NEEDS = 8  # search_mcp_servers takes at most this many queries
+
+
+# Text the person hands over to be worked on, not words about what to do with it: a quoted
+# passage of four or more words ("Proofread this: 'Their going to the park, weather or not it
+# rains'", a tweet to post) or a code block. Its words would otherwise split into needs and find
+# servers for what the text talks about (the weather, a time zone in a SQL default).
+_PASSAGE = re.compile(
+    r"```.*?(?:```|$)"
+    r"|(?<![\w'])'(?=[^'\n]*\s[^'\n]*\s[^'\n]*\s)[^'\n]{8,}'(?![\w'])"
+    r'|"(?=[^"\n]*\s[^"\n]*\s[^"\n]*\s)[^"\n]{8,}"'
+    r"|[‘“«„](?=[^’”»“\n]*\s[^’”»“\n]*\s[^’”»“\n]*\s)[^’”»“\n]{8,}[’”»“]",
+    re.DOTALL,
+)
+
+
+def strip_passages(text: str) -> str:
+    """``text`` with each quoted passage and code block it hands over replaced by a stand-in
+    ("Tweet: 'v2 is live, try it today!'" → "Tweet: the quoted text")."""
+    return _PASSAGE.sub(
+        lambda m: " the code " if m.group().startswith("`") else " the quoted text ", text
+    )
 
 
 def strip_time_phrases(text: str) -> str:
@@ -99,7 +123,12 @@ _OWN_WORK = re.compile(
     r"^(?:and\s+|then\s+|also\s+|finally\s+)*(?:compare|classify|categori[sz]e|summari[sz]e"
     r"|explain|decide|judge|rank|rate|score|pick\s+out|note|draft|rewrite|proofread|estimate"
     r"|write\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,3}(?:note|summary|description|draft|paragraph"
-    r"|sentence|commit\s+message|changelog|postmortem|review|report|script|thread)s?)\b",
+    r"|sentence|commit\s+message|changelog|postmortem|review|report|script|thread|poem|limerick"
+    r"|haiku|sonnet|story|stories|joke|riddle|song|lyrics|essay|toast|speech|slogan|tagline|rap"
+    r"|verse|pun)s?"
+    # "turn this into a markdown table: apples 3, pears 5": text given in the chat, reshaped
+    r"|(?:turn|make|format|reformat)\s+(?:this|these|that|it)\s+(?:list\s+)?into\s+(?:an?\s+)?"
+    r"(?:markdown\s+|nice\s+|neat\s+)?(?:table|list|bullet(?:ed)?\s+(?:points|list)|outline))\b",
     re.IGNORECASE,
 )
 
@@ -143,7 +172,7 @@ def split_needs(request: str, *, max_needs: int = MAX_NEEDS) -> list[str]:
     ['Summarise new GitHub issues', 'post the summary to Slack']
     """
     needs: list[str] = []
-    text = strip_self_references(strip_time_phrases(normalise_request(request)))
+    text = strip_self_references(strip_time_phrases(strip_passages(normalise_request(request))))
     if not has_cjk(text):
         text = uncapitalise_sentence_starts(text)
     lead = ""  # a first fragment ("read" of "read and write files") joins the need after it

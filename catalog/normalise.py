@@ -89,7 +89,18 @@ _SHORT_LINKS = {
 _SUBREDDIT = re.compile(r"(?<![\w/])(?:r/[A-Za-z0-9_]{2,}|subreddits?)\b", re.IGNORECASE)
 
 
+# A company's own pages about itself ("https://linear.app/pricing") are web pages to read or
+# scrape, not a use of its product: they name no service.
+_SITE_PAGES = re.compile(
+    r"https?://[^/\s]+/(?:[a-z]{2}(?:-[a-z]{2})?/)?(?:pricing|plans|about|careers|jobs|blog"
+    r"|customers|features|press|company|team|contact|changelog)\b",
+    re.IGNORECASE,
+)
+
+
 def _with_site_name(match: re.Match[str]) -> str:
+    if _SITE_PAGES.match(match.group()):
+        return match.group()
     host = match.group(1).lower().strip(".").removeprefix("www.")
     if host in _SHORT_LINKS:
         return f"{match.group()} ({_SHORT_LINKS[host]})"

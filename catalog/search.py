@@ -12,6 +12,7 @@ from catalog.embedders import (
     readers,
     vector_literal,
 )
+from catalog.examples import example_index, prepare_examples
 from catalog.language import reads_as_english
 from catalog.named import named_in, unknown_names
 from catalog.naming import strong_words
@@ -83,6 +84,8 @@ class ServerMatch:
     topic: str | None = None  # a rare tag of this server the need mentions ("weather")
     best_tool: str | None = None  # its tool that fits the need best, when tools ranked it
     tool_similarity: float | None = None
+    # how closely the need reads like one of this server's example requests (catalog.examples)
+    example_similarity: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -123,6 +126,7 @@ async def prepare_search(
                 needs.append(need)
     reader = reader_for(embedder, normalise_request(" ".join(queries)))
     vectors = await embed_queries(reader, needs) if needs else []
+    await prepare_examples(reader)
     return PreparedSearch([reader.model_id] * len(needs), needs, vectors)
 
 
@@ -150,6 +154,11 @@ def _match(row: Any, need: str, host: frozenset[str] | None, model: str) -> Serv
         best_tool=row["best_tool"],
         tool_similarity=comparable_similarity(model, row["tool_similarity"]),
     )
+
+
+# The server whose example requests read most like a need joins its candidates from this
+# similarity (catalog.examples; set with the selection's example floor, 0.45, on the tuning sets).
+EXAMPLE_CANDIDATE = 0.42
 
 
 @dataclass(frozen=True)
@@ -194,7 +203,33 @@ async def _rank_need(
             ranking.append(match)
     # a server the need names comes first; the stable sort keeps the fused order otherwise
     ranking.sort(key=lambda m: m.named is None)
-    return ranking[: max(scope.limit, sum(m.named is not None for m in ranking))]
+    ranking = ranking[: max(scope.limit, sum(m.named is not None for m in ranking))]
+    return await _with_examples(conn, ranking, need, vector, model, scope)
+
+
+async def _with_examples(
+    conn: Any, ranking: list[ServerMatch], need: str, vector: list[float], model: str, scope: _Scope
+) -> list[ServerMatch]:
+    """Each server's similarity to the need by its example requests (catalog.examples), and
+    the server whose examples read most like the need in the last place when the fused ranking
+    missed it ("somewhere cheap to crash in Kyoto": a stays search, whose summary says rentals)."""
+    if (examples := example_index(model)) is None:
+        return ranking
+    best = examples.best(vector, None)
+    top = max(best, key=lambda slug: best[slug], default=None)
+    have = {m.slug for m in ranking}
+    score = comparable_similarity(model, best.get(top or "")) or 0.0
+    if top and top not in have and score >= EXAMPLE_CANDIDATE:
+        for r in await conn.fetch(
+            _NAMED_SQL, [top], vector_literal(vector), model, scope.available
+        ):
+            unnamed = [i for i, m in enumerate(ranking) if m.named is None]
+            if len(ranking) >= scope.limit and unnamed:
+                ranking.pop(unnamed[-1])
+            ranking.append(_match(r, need, scope.host, model))
+    for match in ranking:
+        match.example_similarity = comparable_similarity(model, best.get(match.slug))
+    return ranking
 
 
 async def rank_needs(

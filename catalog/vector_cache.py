@@ -45,8 +45,9 @@ def cached_vectors(model_id: str, texts: list[str]) -> dict[str, list[float]]:
 
 
 async def rebuild() -> list[Path]:
-    """Embed every bundled entry and each of its tools (catalog.tool_index) with each local
-    model and write their cache files."""
+    """Embed every bundled entry, each of its tools (catalog.tool_index) and its example
+    requests (catalog.examples) with each local model and write their cache files."""
+    from catalog.examples import example_requests
     from catalog.loader import validate_catalog
     from catalog.tool_index import tool_texts
 
@@ -55,6 +56,7 @@ async def rebuild() -> list[Path]:
         raise SystemExit("fix the catalog first:\n" + "\n".join(errors))
     texts = [e.embedding_text() for e in entries]
     texts += [text for e in entries for text in tool_texts(e).values()]
+    texts += [text for examples in example_requests().values() for text in examples]
     texts = list(dict.fromkeys(texts))
     paths = []
     for embedder in readers(LocalEmbedder()):

@@ -85,6 +85,10 @@ def similarity(server: dict[str, Any]) -> float:
     return float(server.get("similarity") or 0.0)
 
 
+def example_similarity(server: dict[str, Any]) -> float:
+    return float(server.get("example_similarity") or 0.0)
+
+
 def fit(server: dict[str, Any]) -> float:
     """How well a server fits a need by its description or by its best tool."""
     return max(similarity(server), float(server.get("tool_similarity") or 0.0))

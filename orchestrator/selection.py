@@ -22,6 +22,7 @@ from catalog.naming import modifies_another_word
 from catalog.needs import is_own_work, is_reply_to_user
 from orchestrator.need_context import (
     covered,
+    example_similarity,
     fit,
     lacks_vendor_product,
     needs_file_server,
@@ -62,6 +63,15 @@ CAPABILITY_MARGIN = 0.15
 # (grid 0.25-0.40 over the tuning sets: task success equal, 0.35 the best recall at 0.40's
 # precision).
 CAPABILITY_SIMILARITY = 0.35
+# ... or when the need reads much like one of a server's example requests (catalog.examples):
+# "is it too late to ring her in Auckland" and the time server's "is it too late to call my
+# colleague in Singapore?" share no word with its summary.
+# Grid over the tuning sets (0.42-0.55 and off): 0.42, 0.45 and 0.50 tie (+3 of 1321: four
+# indirect needs found, a robotics request and a quoted cover letter get one wrong server each);
+# 0.45 has the better precision. In a request that names its systems a clause is mostly a step
+# on them ("pull their last 200 log lines"): there examples decide nothing.
+EXAMPLE_SIMILARITY = 0.45
+EXAMPLE_MARGIN = 0.0
 
 
 def preference(server: dict[str, Any]) -> tuple[bool, bool, bool, bool, bool, float]:
@@ -113,7 +123,11 @@ def _pick_named(servers: list[dict[str, Any]], query: str = "") -> list[str]:
 
 
 def _pick_similar(
-    servers: list[dict[str, Any]], floor: float, topic_floor: float, query: str = ""
+    servers: list[dict[str, Any]],
+    floor: float,
+    topic_floor: float,
+    query: str = "",
+    example_floor: float = float("inf"),
 ) -> list[str]:
     """The best server for a need that names none: one tagged with a topic the need mentions
     ("weather") that fits at least ``topic_floor``, else one similar above ``floor``; among
@@ -127,7 +141,12 @@ def _pick_similar(
         and similarity(s) >= topic_floor
         and not (query and modifies_another_word(query, str(s["topic"]), server_text(s)))
     ]
-    similar = [s for s in servers if similarity(s) >= floor and s.get("why") != "text"]
+    similar = [
+        s
+        for s in servers
+        if (similarity(s) >= floor or _reads_like_example(s, servers, example_floor))
+        and s.get("why") != "text"
+    ]
     # a topic word decides only among servers that fit about alike: "run Python code in a
     # sandbox" takes the code interpreter (0.57), not a Python refactoring tool (0.29)
     best_similar = max((similarity(s) for s in similar), default=0.0)
@@ -140,6 +159,14 @@ def _pick_similar(
     # near-ties (within 0.02) are decided by the preferences, not by embedding noise
     tied = [s for s in fitting if fit(s) >= fit(top) - 0.02]
     return [str(max(tied, key=preference)["slug"])]
+
+
+def _reads_like_example(
+    server: dict[str, Any], servers: list[dict[str, Any]], example_floor: float
+) -> bool:
+    others = [example_similarity(s) for s in servers if s is not server]
+    score = example_similarity(server)
+    return score >= example_floor and score >= max(others, default=0.0) + EXAMPLE_MARGIN
 
 
 def choose(results: list[dict[str, Any]]) -> list[str]:
@@ -171,6 +198,7 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
     context = any_named or capability_found
     floor = CONTEXT_SIMILARITY if context else MIN_SIMILARITY
     topic_floor = CONTEXT_TOPIC_SIMILARITY if context else TOPIC_SIMILARITY
+    example_floor = float("inf") if context else EXAMPLE_SIMILARITY
     # each clause's capabilities, read once: the loop below, named sites and local paths use them
     needs_of = [
         [] if extra else capability_needs(q) for q, extra in zip(queries, passing, strict=True)
@@ -227,7 +255,7 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         # in a request that names its systems, a topic word in front of another noun ("the work
         # email addresses", "error rate") describes that noun: no email or error server for it
         # (dev split; applied to every request it also dropped "smart home lights")
-        found = _pick_similar(items[index], floor, topic_floor, queries[index])
+        found = _pick_similar(items[index], floor, topic_floor, queries[index], example_floor)
         # a step ("export the design as a PNG") that a server already chosen can do about as
         # well as any (Canva, by its own export tool) adds no second server, nor does one found
         # for the topic of a capability already served (a second email server; a named server's

@@ -75,6 +75,9 @@ def _view(match: Any, facts: dict[str, Any], described: bool, tools: int = 8) ->
         "tool_similarity": None
         if match.tool_similarity is None
         else round(float(match.tool_similarity), 4),
+        "example_similarity": None
+        if match.example_similarity is None
+        else round(float(match.example_similarity), 4),
         "credentials": [
             c.get("name") if isinstance(c, dict) else str(c) for c in match.credentials
         ],
