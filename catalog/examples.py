@@ -19,7 +19,8 @@ import numpy as np
 from catalog.embedders import Embedder
 from catalog.vector_cache import cached_vectors
 
-__all__ = ["EXAMPLES_PATH", "ExampleIndex", "example_index", "example_requests", "prepare_examples"]
+__all__ = ["EXAMPLES_PATH", "ExampleIndex", "example_candidate", "example_index"]
+__all__ += ["example_requests", "prepare_examples"]
 
 EXAMPLES_PATH = Path(__file__).parent / "example_requests.jsonl"
 
@@ -44,7 +45,7 @@ class ExampleIndex:
     slugs: tuple[str, ...]
     vectors: np.ndarray  # one row per example, unit length
 
-    def best(self, vector: list[float], slugs: list[str] | None) -> dict[str, float]:
+    def best(self, vector: list[float], slugs: list[str] | None = None) -> dict[str, float]:
         """slug -> how closely ``vector`` reads like that server's examples (for ``slugs``, or
         every server): the mean similarity of its two closest examples. One close example alone
         is often a shared detail ("a book on stoicism" and a notes vault's example searching
@@ -62,6 +63,18 @@ class ExampleIndex:
                 elif score > pair[1]:
                     pair[1] = score
         return {slug: (a + b) / 2 if b > -1.0 else a for slug, (a, b) in top.items()}
+
+
+# The server whose example requests read most like a need joins its candidates from this
+# similarity (set with the selection's example floor, 0.45, on the tuning sets).
+EXAMPLE_CANDIDATE = 0.42
+
+
+def example_candidate(scores: dict[str, float], listed: set[str]) -> str | None:
+    """The best-scoring server of ``scores`` when ``listed`` lacks it and it scores at least
+    ``EXAMPLE_CANDIDATE`` ("somewhere cheap to crash in Kyoto": the stays search)."""
+    top = max(scores, key=scores.__getitem__, default=None)
+    return top if top and top not in listed and scores[top] >= EXAMPLE_CANDIDATE else None
 
 
 _INDEXES: dict[str, ExampleIndex] = {}

@@ -12,7 +12,8 @@ from catalog.embedders import (
     readers,
     vector_literal,
 )
-from catalog.examples import example_index, prepare_examples
+from catalog.examples import example_candidate, example_index, prepare_examples
+from catalog.interleave import interleave
 from catalog.language import reads_as_english
 from catalog.named import named_in, unknown_names
 from catalog.naming import strong_words
@@ -156,11 +157,6 @@ def _match(row: Any, need: str, host: frozenset[str] | None, model: str) -> Serv
     )
 
 
-# The server whose example requests read most like a need joins its candidates from this
-# similarity (catalog.examples; set with the selection's example floor, 0.45, on the tuning sets).
-EXAMPLE_CANDIDATE = 0.42
-
-
 @dataclass(frozen=True)
 class _Scope:
     limit: int
@@ -210,16 +206,12 @@ async def _rank_need(
 async def _with_examples(
     conn: Any, ranking: list[ServerMatch], need: str, vector: list[float], model: str, scope: _Scope
 ) -> list[ServerMatch]:
-    """Each server's similarity to the need by its example requests (catalog.examples), and
-    the server whose examples read most like the need in the last place when the fused ranking
-    missed it ("somewhere cheap to crash in Kyoto": a stays search, whose summary says rentals)."""
+    """Each server's ``example_similarity`` (catalog.examples), and the server whose examples
+    read most like the need in the last place when the fused ranking missed it."""
     if (examples := example_index(model)) is None:
         return ranking
-    best = examples.best(vector, None)
-    top = max(best, key=lambda slug: best[slug], default=None)
-    have = {m.slug for m in ranking}
-    score = comparable_similarity(model, best.get(top or "")) or 0.0
-    if top and top not in have and score >= EXAMPLE_CANDIDATE:
+    scores = {s: comparable_similarity(model, v) or 0.0 for s, v in examples.best(vector).items()}
+    if top := example_candidate(scores, {m.slug for m in ranking}):
         for r in await conn.fetch(
             _NAMED_SQL, [top], vector_literal(vector), model, scope.available
         ):
@@ -228,7 +220,7 @@ async def _with_examples(
                 ranking.pop(unnamed[-1])
             ranking.append(_match(r, need, scope.host, model))
     for match in ranking:
-        match.example_similarity = comparable_similarity(model, best.get(match.slug))
+        match.example_similarity = scores.get(match.slug)
     return ranking
 
 
@@ -304,18 +296,3 @@ async def search_servers(
     return await run_search(
         conn, prepared, limit, candidates=candidates, weights=weights, host=host
     )
-
-
-def interleave(rankings: list[list[ServerMatch]], limit: int) -> list[ServerMatch]:
-    """Round-robin over the rankings, skipping servers already taken."""
-    out: list[ServerMatch] = []
-    seen: set[str] = set()
-    depth = max((len(r) for r in rankings), default=0)
-    for rank in range(depth):
-        for ranking in rankings:
-            if rank < len(ranking) and ranking[rank].slug not in seen:
-                seen.add(ranking[rank].slug)
-                out.append(ranking[rank])
-                if len(out) == limit:
-                    return out
-    return out

