@@ -11,13 +11,13 @@ The vectors are held in memory per model, from the bundled vector cache when it 
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from catalog.embedders import Embedder
-from catalog.vector_cache import cached_vectors
+from catalog.vector_cache import vectors_for
 
 __all__ = ["EXAMPLES_PATH", "ExampleIndex", "example_candidate", "example_index"]
 __all__ += ["example_requests", "prepare_examples"]
@@ -52,17 +52,30 @@ class ExampleIndex:
         notes on stoicism); a need that reads like the server's job is close to several."""
         query = np.asarray(vector, dtype=np.float32)
         query /= max(float(np.linalg.norm(query)), 1e-9)
-        scores = self.vectors @ query
+        names, table = self._by_server
+        # Pad each server's row with -inf (index -1) so servers with fewer examples line up.
+        scores = np.append(self.vectors @ query, -np.inf)[table]
+        ordered = np.sort(scores, axis=1)
+        first, second = ordered[:, -1], ordered[:, -2]
+        means = np.where(np.isfinite(second), (first + second) / 2, first).tolist()
         wanted = set(slugs) if slugs is not None else None
-        top: dict[str, list[float]] = {}
-        for slug, score in zip(self.slugs, scores.tolist(), strict=True):
-            if wanted is None or slug in wanted:
-                pair = top.setdefault(slug, [-1.0, -1.0])
-                if score > pair[0]:
-                    pair[:] = [score, pair[0]]
-                elif score > pair[1]:
-                    pair[1] = score
-        return {slug: (a + b) / 2 if b > -1.0 else a for slug, (a, b) in top.items()}
+        return {
+            slug: score
+            for slug, score in zip(names, means, strict=True)
+            if wanted is None or slug in wanted
+        }
+
+    @cached_property
+    def _by_server(self) -> tuple[list[str], np.ndarray]:
+        """The servers in order, and per server the row numbers of its examples (-1 pads)."""
+        names = list(dict.fromkeys(self.slugs))
+        rows: dict[str, list[int]] = {name: [] for name in names}
+        for row, slug in enumerate(self.slugs):
+            rows[slug].append(row)
+        table = np.full((len(names), max([2, *(len(r) for r in rows.values())])), -1)
+        for k, name in enumerate(names):
+            table[k, : len(rows[name])] = rows[name]
+        return names, table
 
 
 # The server whose example requests read most like a need joins its candidates from this
@@ -93,10 +106,8 @@ async def prepare_examples(embedder: Embedder) -> ExampleIndex | None:
     if not pairs:
         return None
     texts = [text for _, text in pairs]
-    cached = cached_vectors(embedder.model_id, texts)
-    missing = [t for t in dict.fromkeys(texts) if t not in cached]
-    fresh = dict(zip(missing, await embedder.embed(missing) if missing else [], strict=True))
-    vectors = np.asarray([{**cached, **fresh}[t] for t in texts], dtype=np.float32)
+    by_text, _ = await vectors_for(embedder, texts)
+    vectors = np.asarray([by_text[t] for t in texts], dtype=np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     index = ExampleIndex(tuple(slug for slug, _ in pairs), vectors)
     _INDEXES[embedder.model_id] = index

@@ -31,7 +31,8 @@ select slug, name, description, score, why, credentials, similarity, requires, r
   from public.search_mcp_servers(
     $1, $2::extensions.vector, $3, $4, $5, 60, $6, $7, $8, 200, $10, $9, $11)
 """
-# Servers a need names that the ranking did not reach, with their similarity to the need.
+# Given servers the ranking did not reach (those a need names, or the one whose example
+# requests read most like it), with their similarity to the need.
 _NAMED_SQL = """
 select m.slug, m.name, m.description, 0.0 as score, 'name' as why, m.credentials,
        (select 1 - (e.embedding <=> $2::extensions.vector) from public.mcp_server_embeddings e

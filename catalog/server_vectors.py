@@ -10,7 +10,7 @@ from typing import Any
 
 from catalog.embedders import Embedder, vector_literal
 from catalog.models import CatalogEntry
-from catalog.vector_cache import cached_vectors
+from catalog.vector_cache import vectors_for
 
 __all__ = ["ServerVectors", "plan_server_vectors", "write_server_vectors"]
 
@@ -53,16 +53,9 @@ async def plan_server_vectors(
     have = {r["slug"]: r["content_hash"] for r in rows}
     stale = [e for e in entries if have.get(e.slug) != hashes[e.slug]]
     texts = [e.embedding_text() for e in stale]
-    cached = cached_vectors(embedder.model_id, texts) if use_cache else {}
-    missing = [t for t in texts if t not in cached]
-    fresh = await embedder.embed(missing) if missing else []
-    by_text = {**cached, **dict(zip(missing, fresh, strict=True))}
+    by_text, from_cache = await vectors_for(embedder, texts, use_cache=use_cache)
     return ServerVectors(
-        embedder,
-        stale,
-        [hashes[e.slug] for e in stale],
-        [by_text[t] for t in texts],
-        len(texts) - len(missing),
+        embedder, stale, [hashes[e.slug] for e in stale], [by_text[t] for t in texts], from_cache
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from catalog.embedders import Embedder, vector_literal
 from catalog.models import CatalogEntry
-from catalog.vector_cache import cached_vectors, text_key
+from catalog.vector_cache import text_key, vectors_for
 
 __all__ = ["sync_tool_vectors", "tool_texts"]
 
@@ -71,10 +71,7 @@ async def sync_tool_vectors(
     gone = [key for key in have if key[0] in slugs and key not in wanted]
     if stale:
         texts = [wanted[key] for key in stale]
-        cached = cached_vectors(embedder.model_id, texts) if use_cache else {}
-        missing = [t for t in dict.fromkeys(texts) if t not in cached]
-        fresh = dict(zip(missing, await embedder.embed(missing) if missing else [], strict=True))
-        vectors = {**cached, **fresh}
+        vectors, _ = await vectors_for(embedder, texts, use_cache=use_cache)
         model, dimensions = embedder.model_id, embedder.dimensions
         rows = [
             (slug, name, model, dimensions, text_key(text), vector_literal(vectors[text]))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from catalog.embedders import LocalEmbedder, readers
+from catalog.embedders import Embedder, LocalEmbedder, readers
 
 CACHE_DIR = Path(__file__).parent / "data"
 
@@ -42,6 +42,18 @@ def cached_vectors(model_id: str, texts: list[str]) -> dict[str, list[float]]:
     """Cached vectors of ``model_id`` for those of ``texts`` in the cache, keyed by text."""
     table = _read(model_id)
     return {t: table[text_key(t)].tolist() for t in texts if text_key(t) in table}
+
+
+async def vectors_for(
+    embedder: Embedder, texts: list[str], *, use_cache: bool = True
+) -> tuple[dict[str, list[float]], int]:
+    """Vectors of ``embedder``'s model for ``texts``, keyed by text: from the bundled cache
+    where it has them, embedded live (each distinct text once) where it does not. Also
+    returns how many distinct texts came from the cache."""
+    cached = cached_vectors(embedder.model_id, texts) if use_cache else {}
+    missing = [t for t in dict.fromkeys(texts) if t not in cached]
+    fresh = await embedder.embed(missing) if missing else []
+    return {**cached, **dict(zip(missing, fresh, strict=True))}, len(cached)
 
 
 async def rebuild() -> list[Path]:
