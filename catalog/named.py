@@ -29,6 +29,20 @@ _THIS_CHAT = re.compile(
 )
 
 
+# A database engine named as the kind of a hosted service ("a small RDS Postgres", "one
+# db.r6g.large RDS PostgreSQL", "Cloud SQL for MySQL") is that service's, not a server of its own
+# to connect to.
+_HOSTED_ENGINE = re.compile(
+    r"\b(?P<host>RDS|Aurora|Cloud\s+SQL(?:\s+for)?|Azure\s+Database\s+for|Neon|Supabase|Heroku"
+    r"|Crunchy\s+Bridge|Timescale|DigitalOcean\s+Managed)\s+(?:Postgres(?:QL)?|MySQL|MariaDB)\b",
+    re.IGNORECASE,
+)
+
+
+def _without_hosted_engines(need: str) -> str:
+    return _HOSTED_ENGINE.sub(lambda m: f"{m.group('host')} database", need)
+
+
 def _own_common_words(name: str) -> set[str]:
     # a tag that is the server's own ordinary-word name ("fetch", "time") is its name, not a
     # topic: it must be capitalised like any such name
@@ -73,14 +87,14 @@ async def named_in(conn: Any, need: str) -> tuple[dict[str, str], dict[str, str]
     rare = {t for t, n in counts.items() if n <= RARE_TAG_SERVERS}
     topic_tags = {t for t, n in counts.items() if n <= TOPIC_TAG_SERVERS}
     # a quoted title ('Pricing v3') is no topic, nor is this conversation ("in future chats")
-    request = tokens(_THIS_CHAT.sub(" ", without_quotes(need)))
+    request = tokens(_THIS_CHAT.sub(" ", _without_hosted_engines(without_quotes(need))))
     topics = {
         slug: found
         for slug, name, tags in servers
         if (found := topic(request, tags, topic_tags - _own_common_words(name)))
     }
     # nor does it name a service ("the 'Pricing v3' frame" is no AWS Pricing)
-    return named_systems(without_quotes(need), servers, rare), topics
+    return named_systems(_without_hosted_engines(without_quotes(need)), servers, rare), topics
 
 
 async def unknown_names(conn: Any, need: str) -> list[str]:

@@ -58,7 +58,9 @@ _SPLIT = re.compile(
 )
 _STOPWORDS = frozenset(
     "a an the to in on of for from with by at into our my your their this that these those it its"
-    " me us we i you them all every each any some new when whenever time once if".split()
+    " me us we i you them all every each any some new when whenever time once if"
+    # the words that order the steps ("Then send …", "Finally post …") are no part of one
+    " then finally lastly also please".split()
 )
 MAX_NEEDS = 8  # search_mcp_servers takes at most this many queries
 
@@ -120,9 +122,12 @@ _TO_USER = re.compile(
 # Steps the agent's model does itself, on what the other steps fetched: comparing, classifying,
 # summarising, drafting. A clause that is only such a step and names no service needs none.
 _OWN_WORK = re.compile(
-    r"^(?:and\s+|then\s+|also\s+|finally\s+)*(?:compare|classify|categori[sz]e|summari[sz]e"
+    r"^(?:and\s+|then\s+|also\s+|finally\s+)*(?:(?:can|could|would|will)\s+you\s+|please\s+)?"
+    r"(?:compare|classify|categori[sz]e|summari[sz]e"
     r"|explain|decide|judge|rank|rate|score|pick\s+out|note|draft|rewrite|proofread|estimate"
-    r"|write\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,3}(?:note|summary|description|draft|paragraph"
+    # "write me a haiku about a merge conflict": for the person, who is no recipient to reach
+    r"|write\s+(?:me\s+|us\s+)?(?:an?\s+|the\s+)?(?:[\w'-]+\s+){0,3}(?:note|summary|description"
+    r"|draft|paragraph|message|letter|reply|caption|bio"
     r"|sentence|commit\s+message|changelog|postmortem|review|report|script|thread|poem|limerick"
     r"|haiku|sonnet|story|stories|joke|riddle|song|lyrics|essay|toast|speech|slogan|tagline|rap"
     r"|verse|pun)s?"
@@ -161,6 +166,33 @@ def is_reply_to_user(need: str) -> bool:
     return _TO_USER.search(need) is not None
 
 
+# An aside in parentheses ("(I think INV-0042 and INV-0057 are among them)") belongs to its
+# clause: its "and" or comma starts no need.
+_ASIDE = re.compile(r"\([^()]{1,200}\)")
+
+
+def _split_clauses(text: str) -> list[str]:
+    asides: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:
+        asides.append(m.group())
+        return f"\x00{len(asides) - 1}\x00"
+
+    parts = _SPLIT.split(_ASIDE.sub(hide, text))
+    return [re.sub(r"\x00(\d+)\x00", lambda m: asides[int(m.group(1))], p) for p in parts]
+
+
+# What the person says they will do themselves ("I'll paste it into Slack myself") is no step
+# of the agent's, whatever service it names.
+_MYSELF = re.compile(
+    r"(?:^|(?<=[,;.!?]))\s*(?:and\s+|but\s+)?i(?:'ll|\s+will|\s+can|'m\s+going\s+to"
+    r"|\s+am\s+going\s+to)\s[^,;.!?]*\bmyself\b",
+    re.IGNORECASE,
+)
+# Idioms whose words are a service's topic: "feeling under the weather" is no forecast.
+_IDIOMS = re.compile(r"\bunder\s+the\s+weather\b", re.IGNORECASE)
+
+
 def _content(part: str) -> list[str]:
     return [w for w in re.findall(r"[\w.#+-]+", part.lower()) if w not in _STOPWORDS]
 
@@ -172,11 +204,13 @@ def split_needs(request: str, *, max_needs: int = MAX_NEEDS) -> list[str]:
     ['Summarise new GitHub issues', 'post the summary to Slack']
     """
     needs: list[str] = []
-    text = strip_self_references(strip_time_phrases(strip_passages(normalise_request(request))))
+    text = strip_passages(_IDIOMS.sub("unwell", normalise_request(request)))
+    text = _MYSELF.sub("", text)
+    text = strip_self_references(strip_time_phrases(text))
     if not has_cjk(text):
         text = uncapitalise_sentence_starts(text)
     lead = ""  # a first fragment ("read" of "read and write files") joins the need after it
-    for part in (p.strip(" ,.;:!?") for p in _SPLIT.split(text)):
+    for part in (p.strip(" ,.;:!?") for p in _split_clauses(text)):
         content = _content(part)
         if lead:
             part, lead = f"{lead} and {part}", ""

@@ -1,0 +1,53 @@
+"""How a request's phrasing becomes needs: asides, step-order words, the person's own steps,
+idioms, creative writing for the person, and database engines named as a hosted service's kind."""
+
+import pytest
+
+from catalog.needs import is_own_work, split_needs
+
+
+def test_an_aside_in_parentheses_stays_with_its_clause() -> None:
+    needs = split_needs(
+        "Find the Xero invoices for Acme Ltd (INV-0100 and INV-0102, I believe) and add their"
+        " totals to a new row in Airtable"
+    )
+    assert needs[0] == "find the Xero invoices for Acme Ltd (INV-0100 and INV-0102, I believe)"
+    assert "add their totals to a new row in Airtable" in needs
+
+
+def test_words_that_order_the_steps_are_no_part_of_a_need() -> None:
+    needs = split_needs("Export the report from Metabase. Then send it to the team on Slack.")
+    assert [n.lower() for n in needs] == [
+        "export the report from metabase",
+        "send it to the team on slack",
+    ]
+
+
+def test_what_the_person_will_do_themselves_is_no_need() -> None:
+    assert split_needs("draft a status update for the launch, I'll post it on Slack myself") == [
+        "draft a status update for the launch"
+    ]
+    # what the agent is to do there still is
+    assert split_needs("draft a status update and post it on Slack") == [
+        "draft a status update",
+        "post it on Slack",
+    ]
+
+
+def test_an_idiom_is_no_topic() -> None:
+    needs = split_needs("I'm under the weather, cancel my 3pm on Google Calendar")
+    assert not any("weather" in need for need in needs)
+    assert "cancel my 3pm on Google Calendar" in needs
+
+
+@pytest.mark.parametrize(
+    ("need", "own"),
+    [
+        ("write me a haiku about a failing deploy", True),
+        ("can you write a short out-of-office message for my manager", True),
+        ("write us a cover letter for the backend role", True),
+        ("write the rows to a Google Sheet", False),
+    ],
+)
+def test_writing_for_the_person_is_the_models_own_work(need: str, own: bool) -> None:
+    assert is_own_work(need) is own
