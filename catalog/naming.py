@@ -9,7 +9,7 @@ name nothing. A tag names a server only when it is rare in the catalog and capit
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -133,9 +133,15 @@ def _joined_pairs(request: list[Token]) -> set[str]:
     }
 
 
+# Names people write short: "Postgres" names the PostgreSQL server as well as Postgres MCP Pro,
+# so the two are chosen between (by fit, by what runs here), not one taken by its name alone.
+_SHORT_NAMES = {"postgresql": "postgres"}
+
+
 def names(request: list[Token], name: str, tags: list[str], rare_tags: set[str]) -> str | None:
     """The words by which ``request`` names this server, or None when it does not."""
-    words = name_words(name)
+    request = [replace(t, word=_SHORT_NAMES.get(t.word, t.word)) for t in request]
+    words = tuple(dict.fromkeys(_SHORT_NAMES.get(w, w) for w in name_words(name)))
     if words and not (len(words) == 1 and words[0] in _VENDORS) and _phrase_at(request, words):
         return " ".join(words)
     if len(words) > 1 and words[0] in _VENDORS and _phrase_at(request, words[1:]):

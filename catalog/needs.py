@@ -125,6 +125,7 @@ _OWN_WORK = re.compile(
     r"^(?:and\s+|then\s+|also\s+|finally\s+)*(?:(?:can|could|would|will)\s+you\s+|please\s+)?"
     r"(?:compare|classify|categori[sz]e|summari[sz]e"
     r"|explain|decide|judge|rank|rate|score|pick\s+out|note|draft|rewrite|proofread|estimate"
+    r"|describe\s+(?:the\s+|any\s+)?(?:main\s+|key\s+)?(?:trends?|patterns?|findings|insights)"
     # "write me a haiku about a merge conflict": for the person, who is no recipient to reach
     r"|write\s+(?:me\s+|us\s+)?(?:an?\s+|the\s+)?(?:[\w'-]+\s+){0,3}(?:note|summary|description"
     r"|draft|paragraph|message|letter|reply|caption|bio"

@@ -122,3 +122,14 @@ def topics_found(servers: list[dict[str, Any]], slugs: list[str] | None = None) 
 def topic_served(topics: set[str], slugs: list[str], topics_of: dict[str, set[str]]) -> bool:
     """Whether one of ``slugs`` was found, in some need, for one of ``topics``."""
     return any(topics_of.get(slug, set()) & topics for slug in slugs)
+
+
+def matches(server: dict[str, Any], words: set[str]) -> bool:
+    """Whether a server (as search results show it) is the one these words name:
+    "GitHub" → github-official, "Jira" → atlassian (named by that word earlier), "email" →
+    the server found for that topic."""
+    own = {str(server.get("named") or "")} | set(str(server.get("named") or "").split())
+    own |= set(str(server.get("name", "")).lower().split()) | set(str(server["slug"]).split("-"))
+    # the topic it was found for: "drop the email part" removes the server found for email
+    own |= set(str(server.get("topic") or "").split("-")) - {""}
+    return bool(own & words)

@@ -18,8 +18,9 @@ from typing import Any
 from catalog.needs import asks_for_own_view, split_needs
 from orchestrator import conversation as conv
 from orchestrator.model_client import ModelResponse, OnText
+from orchestrator.need_context import matches
 from orchestrator.replies import asks_to_start, says_done
-from orchestrator.selection import choose, matches
+from orchestrator.selection import choose
 from workflows.schedule import ScheduleError, find_schedule
 
 __all__ = ["OfflinePlanner", "plan", "request_needs", "split_needs"]

@@ -5,10 +5,9 @@ archived, official, and whose credentials the user already holds. Needs that nam
 are decided first; a clause naming none then adds a server only when no server already chosen
 can do it, and a clause that only hands the result to the person adds none.
 
-"Dev split" below is tests/data/selection_dev.jsonl plus selection_dev_extra.jsonl (212
-requests), as it was when those constants were first chosen. The tuning sets are now dev,
-dev_extra, dev_extra2, test and holdout to holdout8, each holdout run once untouched before its
-misses were read; holdout9 was run once untouched at the round-7 freeze (0.817).
+"Dev split" below is selection_dev.jsonl plus selection_dev_extra.jsonl (212 requests) as
+when those constants were chosen; the tuning sets are now every labelled set in tests/data but
+the newest holdout, each holdout run once untouched before its misses were read.
 """
 
 from __future__ import annotations
@@ -287,14 +286,3 @@ def _pick_capabilities(
             if slug not in picked and slug not in out:
                 out.append(slug)
     return out
-
-
-def matches(server: dict[str, Any], words: set[str]) -> bool:
-    """Whether a server (as search results show it) is the one these words name:
-    "GitHub" → github-official, "Jira" → atlassian (named by that word earlier), "email" →
-    the server found for that topic."""
-    own = {str(server.get("named") or "")} | set(str(server.get("named") or "").split())
-    own |= set(str(server.get("name", "")).lower().split()) | set(str(server["slug"]).split("-"))
-    # the topic it was found for: "drop the email part" removes the server found for email
-    own |= set(str(server.get("topic") or "").split("-")) - {""}
-    return bool(own & words)

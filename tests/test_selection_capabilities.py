@@ -8,7 +8,8 @@ import pytest
 
 from catalog.capabilities import capability_needs, is_capability_need
 from catalog.needs import MAX_NEEDS, split_needs
-from orchestrator.selection import choose, matches
+from orchestrator.need_context import matches
+from orchestrator.selection import choose
 
 K8S = "manage Kubernetes clusters: pods, deployments, namespaces"
 

@@ -241,3 +241,17 @@ async def test_the_offline_reply_says_the_catalog_lacks_a_named_product(
     if "docker" not in host_runtimes(settings.host_runtimes).available:
         # Gmail's server needs Docker, which this host lacks: the reply says so
         assert "Gmail" in text and "not runnable on this host" in text
+
+
+async def test_postgres_on_a_host_without_docker_takes_the_server_that_runs(
+    database, settings
+) -> None:
+    # Postgres MCP Pro needs Docker; "Postgres" names the PostgreSQL server too, so the request
+    # still gets a Postgres server here instead of nothing
+    no_docker = settings.model_copy(update={"host_runtimes": "node,uv"})
+    request = {
+        "query": "Query our Postgres database for yesterday's signups and post the count to Slack",
+        "gold_groups": [["postgres"], ["slack"]],
+    }
+    score = await run_eval(database, no_docker, [request])
+    assert score.rows[0]["selected"] == ["postgres", "slack"]

@@ -3,6 +3,7 @@ idioms, creative writing for the person, and database engines named as a hosted 
 
 import pytest
 
+from catalog.naming import names, tokens
 from catalog.needs import is_own_work, split_needs
 
 
@@ -47,7 +48,19 @@ def test_an_idiom_is_no_topic() -> None:
         ("can you write a short out-of-office message for my manager", True),
         ("write us a cover letter for the backend role", True),
         ("write the rows to a Google Sheet", False),
+        ("describe the trends", True),
+        ("describe the pods in namespace prod", False),
     ],
 )
 def test_writing_for_the_person_is_the_models_own_work(need: str, own: bool) -> None:
     assert is_own_work(need) is own
+
+
+def test_postgres_names_both_postgres_servers_so_either_can_be_chosen() -> None:
+    # with only Postgres MCP Pro named, a host without Docker got no Postgres server at all
+    request = tokens("Query our Postgres database for yesterday's signups")
+    assert names(request, "PostgreSQL", ["sql"], set()) == "postgres"
+    assert names(request, "Postgres MCP Pro", ["sql"], set()) == "postgres"
+    assert names(tokens("Query our PostgreSQL database"), "Postgres MCP Pro", [], set()) == (
+        "postgres"
+    )
