@@ -15,14 +15,16 @@ from pathlib import Path
 
 from catalog.models import generic_name_words
 from catalog.normalise import has_cjk
+from catalog.plain_names import stands_as_name
 
 COMMON_WORDS_PATH = Path(__file__).parent / "data" / "common_words.txt"
 _VENDORS = frozenset("aws amazon google microsoft azure cloudflare".split())
+# "Postgres" names PostgreSQL as well as Postgres MCP Pro: chosen between, not one by name alone
+_SHORT_NAMES = {"postgresql": "postgres"}
 # Words that begin the names of several servers without naming any one of them.
 _UMBRELLAS = _VENDORS | frozenset("python java javascript typescript rust go node.js .net".split())
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Za-z0-9]")
-# Acronyms of formats and protocols: written in capitals, but naming no one service ("the PDF",
-# "over HTTP", "the API"), so they never name a server by a rare tag.
+# Acronyms of formats and protocols ("the PDF", "over HTTP", "the API") name no server by a tag.
 _FORMAT_ACRONYMS = frozenset(
     "pdf csv tsv json xml yaml html http https api apis sql url urls utc png jpg jpeg svg gif mp3"
     " mp4 ai llm ui ux id seo kpi roi faq os cpu gpu ram dns ip tls ssl ssh sdk cli etl saas"
@@ -98,9 +100,9 @@ def _strong(token: Token) -> bool:
     return token.capital or token.word not in common_words()
 
 
-def _own_name(request: list[Token], i: int) -> bool:
-    """Whether the one word at ``i`` can be a name by itself: not an ordinary word written
-    plain, nor the start of a longer proper name ("Time Out Market" names no Time server)."""
+def _own_name(request: list[Token], i: int, plain: bool = False) -> bool:
+    """Whether the one word at ``i`` can be a name by itself: not an ordinary word written plain
+    (catalog.plain_names), nor the start of a longer name ("Time Out Market" names no Time)."""
     token = request[i]
     if token.word not in common_words():
         return True
@@ -112,14 +114,17 @@ def _own_name(request: list[Token], i: int) -> bool:
         and not after.upper
         and after.word not in generic_name_words()
     )
-    return token.capital and not longer  # "Hacker News" still names Hacker News
+    if not token.capital:  # with ``plain``, "create a linear issue" (not "close the ticket")
+        before = request[i - 1].word if i else None
+        return plain and stands_as_name(before, after.word if after and after.joined else None)
+    return not longer  # "Hacker News" still names Hacker News
 
 
-def _phrase_at(request: list[Token], words: tuple[str, ...]) -> bool:
+def _phrase_at(request: list[Token], words: tuple[str, ...], plain: bool = False) -> bool:
     n = len(words)
     for i in range(len(request) - n + 1):
         window = request[i : i + n]
-        if tuple(t.word for t in window) == words and (n > 1 or _own_name(request, i)):
+        if tuple(t.word for t in window) == words and (n > 1 or _own_name(request, i, plain)):
             return True
     # a one-word brand written as two capitalised words: "Triple Whale" for "Triplewhale"
     return n == 1 and words[0] in _joined_pairs(request)
@@ -133,16 +138,12 @@ def _joined_pairs(request: list[Token]) -> set[str]:
     }
 
 
-# Names people write short: "Postgres" names the PostgreSQL server as well as Postgres MCP Pro,
-# so the two are chosen between (by fit, by what runs here), not one taken by its name alone.
-_SHORT_NAMES = {"postgresql": "postgres"}
-
-
 def names(request: list[Token], name: str, tags: list[str], rare_tags: set[str]) -> str | None:
     """The words by which ``request`` names this server, or None when it does not."""
     request = [replace(t, word=_SHORT_NAMES.get(t.word, t.word)) for t in request]
     words = tuple(dict.fromkeys(_SHORT_NAMES.get(w, w) for w in name_words(name)))
-    if words and not (len(words) == 1 and words[0] in _VENDORS) and _phrase_at(request, words):
+    own = bool(words) and not (len(words) == 1 and words[0] in _VENDORS)
+    if own and _phrase_at(request, words, plain=True):  # "the pricing page" names no AWS Pricing
         return " ".join(words)
     if len(words) > 1 and words[0] in _VENDORS and _phrase_at(request, words[1:]):
         return " ".join(words[1:])
@@ -150,12 +151,11 @@ def names(request: list[Token], name: str, tags: list[str], rare_tags: set[str])
     if len(words) > 1 and words[0] not in _UMBRELLAS and _phrase_at(request, words[:1]):
         if words[0] not in common_words():
             return words[0]
-    # a rare tag names the server when capitalised and not an ordinary word ("Jira"), or when
-    # written all in capitals ("X", "SMS")
-    capitalised = {t.word for t in request if t.capital and t.word not in common_words()}
-    capitalised = (capitalised | {t.word for t in request if t.upper}) - _NOT_NAMES_BY_TAG
+    # a rare tag names the server when capitalised and no ordinary word ("Jira"), or written
+    # all in capitals ("X", "SMS")
+    by_tag = {t.word for t in request if t.upper or t.capital and t.word not in common_words()}
     for tag in tags:
-        if tag in rare_tags and tag in capitalised:
+        if tag in rare_tags and tag in by_tag - _NOT_NAMES_BY_TAG:
             return tag
     return None
 

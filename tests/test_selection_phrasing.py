@@ -64,3 +64,21 @@ def test_postgres_names_both_postgres_servers_so_either_can_be_chosen() -> None:
     assert names(tokens("Query our PostgreSQL database"), "Postgres MCP Pro", [], set()) == (
         "postgres"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "named"),
+    [
+        ("create a linear issue in team Payments", "Linear", True),
+        ("copy the rows into our notion CRM database", "Notion", True),
+        ("upload the images in the box folder 'Launch'", "Box", True),
+        ("log a call on the close crm lead", "Close", True),
+        ("close the ticket when it is fixed", "Close", False),
+        ("I have a notion the redis cache is nearly full", "Notion", False),
+        ("plot a linear regression of the prices", "Linear", False),
+    ],
+)
+def test_a_plain_word_names_a_product_where_it_stands_as_one(
+    text: str, name: str, named: bool
+) -> None:
+    assert (names(tokens(text), name, [], set()) is not None) is named
