@@ -86,15 +86,17 @@ async def named_in(conn: Any, need: str) -> tuple[dict[str, str], dict[str, str]
     counts = {t: n for r in rows for t, n in zip(r["tags"], r["tag_servers"], strict=True)}
     rare = {t for t, n in counts.items() if n <= RARE_TAG_SERVERS}
     topic_tags = {t for t, n in counts.items() if n <= TOPIC_TAG_SERVERS}
-    # a quoted title ('Pricing v3') is no topic, nor is this conversation ("in future chats")
-    request = tokens(_THIS_CHAT.sub(" ", _without_hosted_engines(without_quotes(need))))
+    # a quoted title ('Pricing v3') is no topic, nor does it name a service ("the 'Pricing v3'
+    # frame" is no AWS Pricing), nor does an engine named as a hosted service's kind
+    text = _without_hosted_engines(without_quotes(need))
+    # ... nor is this conversation a topic ("in future chats")
+    request = tokens(_THIS_CHAT.sub(" ", text))
     topics = {
         slug: found
         for slug, name, tags in servers
         if (found := topic(request, tags, topic_tags - _own_common_words(name)))
     }
-    # nor does it name a service ("the 'Pricing v3' frame" is no AWS Pricing)
-    return named_systems(_without_hosted_engines(without_quotes(need)), servers, rare), topics
+    return named_systems(text, servers, rare), topics
 
 
 async def unknown_names(conn: Any, need: str) -> list[str]:

@@ -86,6 +86,13 @@ def test_a_quoted_passage_or_code_block_is_text_to_work_on() -> None:
         ("write a short poem for my mom", True),
         ("turn this into a markdown table: apples 3, pears 5", True),
         ("Turn this PDF into markdown", False),
+        # writing for the person, and reading trends out of what was fetched
+        ("write me a haiku about a failing deploy", True),
+        ("can you write a short out-of-office message for my manager", True),
+        ("write us a cover letter for the backend role", True),
+        ("write the rows to a Google Sheet", False),
+        ("describe the trends", True),
+        ("describe the pods in namespace prod", False),
     ],
 )
 def test_creative_writing_and_reshaping_given_text_are_the_models_own_work(

@@ -1,10 +1,12 @@
-"""How a request's phrasing becomes needs: asides, step-order words, the person's own steps,
-idioms, creative writing for the person, and database engines named as a hosted service's kind."""
+"""How a request's phrasing becomes needs and names: asides, step-order words, the person's own
+steps, idioms, "Postgres" for both Postgres servers, and ordinary-word names in lower case.
+(Writing for the person as own work is tested with the other own-work cases, beside the
+example requests.)"""
 
 import pytest
 
 from catalog.naming import names, tokens
-from catalog.needs import is_own_work, split_needs
+from catalog.needs import split_needs
 
 
 def test_an_aside_in_parentheses_stays_with_its_clause() -> None:
@@ -39,21 +41,6 @@ def test_an_idiom_is_no_topic() -> None:
     needs = split_needs("I'm under the weather, cancel my 3pm on Google Calendar")
     assert not any("weather" in need for need in needs)
     assert "cancel my 3pm on Google Calendar" in needs
-
-
-@pytest.mark.parametrize(
-    ("need", "own"),
-    [
-        ("write me a haiku about a failing deploy", True),
-        ("can you write a short out-of-office message for my manager", True),
-        ("write us a cover letter for the backend role", True),
-        ("write the rows to a Google Sheet", False),
-        ("describe the trends", True),
-        ("describe the pods in namespace prod", False),
-    ],
-)
-def test_writing_for_the_person_is_the_models_own_work(need: str, own: bool) -> None:
-    assert is_own_work(need) is own
 
 
 def test_postgres_names_both_postgres_servers_so_either_can_be_chosen() -> None:
