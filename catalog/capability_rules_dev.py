@@ -8,13 +8,27 @@ import re
 __all__ = ["DEV_RULES", "SUPERSEDED"]
 
 CLOUD_SANDBOX = "run code safely in a cloud sandbox"
+BROWSER = "automate a web browser"  # (catalog.capability_rules' browser row)
+PAGE = "fetch a web page"  # (catalog.capability_rules.FETCH_PAGE)
+PAGE_SPEED = "measure how fast a web page loads (performance trace)"
+DEVTOOLS = "inspect a live browser page: its console errors and network requests"
 PYTHON_SANDBOX = "run Python code in a sandbox"
 CODE_SANDBOX = "run code in a sandbox"
 # Code that must not run here, said anywhere in the request, makes its other sandbox clauses
 # ("run Python it writes itself, isolated from my machine") that one cloud sandbox.
-SUPERSEDED = {CLOUD_SANDBOX: frozenset({PYTHON_SANDBOX, CODE_SANDBOX})}
+SUPERSEDED = {
+    CLOUD_SANDBOX: frozenset({PYTHON_SANDBOX, CODE_SANDBOX}),
+    # a browser opens the page itself; one that traces or inspects it is that browser
+    BROWSER: frozenset({PAGE}),
+    PAGE_SPEED: frozenset({PAGE, BROWSER}),
+    DEVTOOLS: frozenset({PAGE, BROWSER}),
+}
 
 _I = re.IGNORECASE
+_WHO_CHANGED = (
+    r"\b(?:who|someone|somebody)\s+(?:\w+\s+)?(?:changed|touched|modified|edited|deleted"
+    r"|removed|disabled|updated|turned\s+off)\b|\baudit\s+(?:logs?|trail)\b"
+)
 DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for it)
     (  # code that must not run here: a cloud sandbox, whatever the language
         re.compile(
@@ -55,10 +69,18 @@ DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched 
             r"\b(?:slow|sluggish)\s+(?:to\s+load|loading)\b|\b(?:page|site)\s+(?:speed|load\s+times?)\b"
             r"|\b(?:feels?|is|got)\s+(?:\w+\s+)?sluggish\b|\blighthouse\b|\bcore\s+web\s+vitals\b"
             r"|\b(?:slow|slower|slowest|fast|faster|fastest)\s+to\s+(?:load|render)\b"
-            r"|\brender(?:ing)?\s+(?:times?|speed)\b",
+            r"|\brender(?:ing)?\s+(?:times?|speed)\b|\bperformance\s+trace\b",
             _I,
         ),
-        "measure how fast a web page loads (performance trace)",
+        PAGE_SPEED,
+    ),
+    (  # what a page itself logs and requests, not an error tracker's issues
+        re.compile(
+            r"\b(?:js\s+|javascript\s+|browser\s+)?console\s+(?:errors?|logs?|messages?|warnings?)"
+            r"\b|\bnetwork\s+(?:requests?|tab)\b|\bdev\s?tools\b",
+            _I,
+        ),
+        DEVTOOLS,
     ),
     (  # Kubernetes' own nouns
         re.compile(
@@ -165,6 +187,18 @@ DEV_RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched 
             _I,
         ),
         "internet traffic trends and outages by country",
+    ),
+    # who changed a cloud account's settings: its audit trail, the vendor's own ("someone
+    # changed our DNS records in Cloudflare, who was it?"), not the service that was changed
+    (
+        re.compile(rf"^(?=.*\bcloudflare\b)(?=.*(?:{_WHO_CHANGED}))", _I | re.S),
+        "Cloudflare audit logs: who changed what in the account",
+    ),
+    (
+        re.compile(
+            rf"^(?=.*\b(?:aws|amazon|s3|ec2|rds|lambda)\b)(?=.*(?:{_WHO_CHANGED}))", _I | re.S
+        ),
+        "AWS CloudTrail events: who changed what in the account",
     ),
     (  # the GitHub word for them; GitLab says merge requests
         re.compile(r"\bpull\s+requests?\b|\bPRs?\b"),

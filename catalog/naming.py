@@ -145,14 +145,15 @@ def names(request: list[Token], name: str, tags: list[str], rare_tags: set[str])
     own = bool(words) and not (len(words) == 1 and words[0] in _VENDORS)
     if own and _phrase_at(request, words, plain=True):  # "the pricing page" names no AWS Pricing
         return " ".join(words)
-    if len(words) > 1 and words[0] in _VENDORS and _phrase_at(request, words[1:]):
-        return " ".join(words[1:])
+    # the product without its vendor ("Cost Explorer"); an ordinary word alone ("team Core") not
+    rest = words[1:] if len(words) > 2 or words[1:] and words[1] not in common_words() else ()
+    if words and words[0] in _VENDORS and rest and _phrase_at(request, rest):
+        return " ".join(rest)
     # the brand alone: "Pinecone" for "Pinecone Assistant", "YouTube" for "YouTube Transcripts"
     if len(words) > 1 and words[0] not in _UMBRELLAS and _phrase_at(request, words[:1]):
         if words[0] not in common_words():
             return words[0]
-    # a rare tag names the server when capitalised and no ordinary word ("Jira"), or written
-    # all in capitals ("X", "SMS")
+    # a rare tag names it capitalised and no ordinary word ("Jira"), or in capitals ("X", "SMS")
     by_tag = {t.word for t in request if t.upper or t.capital and t.word not in common_words()}
     for tag in tags:
         if tag in rare_tags and tag in by_tag - _NOT_NAMES_BY_TAG:

@@ -150,8 +150,15 @@ def is_own_work(need: str) -> bool:
 _OWN_VIEW = re.compile(
     r"\b(?:in\s+your\s+(?:own\s+|honest\s+)?opinion|(?:just|only)\s+your\s+(?:opinion|take|view)"
     r"|no\s+need\s+to\s+(?:look\s+(?:anything|it)\s+up|search)|(?:don'?t|do\s+not)\s+look\s+"
-    r"(?:anything|it)\s+up|without\s+looking\s+(?:anything|it)\s+up|from\s+your\s+own\s+knowledge)\b",
-    re.IGNORECASE,
+    r"(?:anything|it)\s+up|without\s+looking\s+(?:anything|it)\s+up|from\s+your\s+own\s+knowledge"
+    r"|(?:just|purely|only)\s+conceptually|conceptually\s+speaking"
+    r"|no\s+need\s+to\s+(?:touch|open|access|check|connect\s+to)\s+(?:any|my|our|the)\b"
+    # a poem or a joke about a thing is written, not looked up ("a haiku about a git merge
+    # conflict"), unless it is about the person's own data ("about our latest release")
+    r"|^\W*(?:please\s+)?(?:write|compose|make\s+up|tell)\s+(?:me\s+|us\s+)?(?:an?\s+)?"
+    r"(?:[\w'-]+\s+){0,2}(?:poem|limerick|haiku|sonnet|joke|riddle|song|lyrics|rap|verse|pun)s?"
+    r"\s+(?:about|on)\b(?!.*\b(?:my|our|today'?s|tonight'?s|latest|recent|this\s+week'?s)\b))\b",
+    re.IGNORECASE | re.S,
 )
 
 

@@ -5,7 +5,11 @@ the ticket", "I have a notion the cache is full", "cut me some slack")."""
 
 __all__ = ["stands_as_name"]
 
-_BEFORE = frozenset("a an the our my your their in on into from to via through using".split())
+_BEFORE = frozenset(
+    "a an the our my your their in on into from to via through using"
+    # the state of what it holds: "last week's closed linear issues", "all open jira bugs"
+    " open closed new recent latest archived".split()
+)
 _THINGS = frozenset(
     "issue ticket page database workspace account folder board project workflow task crm lead"
     " collection channel base space inbox dashboard cms site store app repo".split()
