@@ -43,11 +43,15 @@ FROM ${PYTHON_IMAGE} AS runtime
 # Agents launch their MCP servers with npx (Node) or uvx: both ship in the image.
 # Build with --build-arg INSTALL_NODE=0 for a smaller image that runs only uvx/remote servers.
 ARG INSTALL_NODE=1
+# Browser servers (Playwright, Puppeteer) drive Debian's Chromium (AGENT_BROWSER=auto finds it);
+# none downloads a browser of its own. --build-arg INSTALL_BROWSER=0 leaves it out.
+ARG INSTALL_BROWSER=1
 # bubblewrap sandboxes each agent; in a container it needs user namespaces, which Docker's default
 # seccomp profile refuses: without them /readyz warns and agents run unsandboxed for one user only.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends bubblewrap \
     && if [ "$INSTALL_NODE" = "1" ]; then apt-get install -y --no-install-recommends nodejs npm; fi \
+    && if [ "$INSTALL_BROWSER" = "1" ]; then apt-get install -y --no-install-recommends chromium; fi \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local/bin/uv /usr/local/bin/uvx /usr/local/bin/
 RUN groupadd --system --gid 10001 app \

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.browser import browser_path
 from core.config import Settings
 
 # Files under /etc that hold secrets of the host, hidden even though /etc is visible.
@@ -75,9 +76,13 @@ def _probe(binary: str) -> str:
 
 
 def runtime_paths(settings: Settings) -> list[Path]:
-    """Read-only paths an agent needs: this interpreter, its venv, operator-listed paths."""
+    """Read-only paths an agent needs: this interpreter, its venv, operator-listed paths, and
+    the browser's own folder when it lives outside ``/usr`` (``/opt/google/chrome``)."""
     paths = [Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent]
     paths += [settings.data_dir / "packages", *settings.agent_sandbox_paths]
+    browser = browser_path(settings)
+    if browser is not None and not browser.resolve().is_relative_to("/usr"):
+        paths += [browser.parent, browser.resolve().parent]
     if settings.agent_ca_bundle is not None:
         paths.append(settings.agent_ca_bundle)
     unique: list[Path] = []

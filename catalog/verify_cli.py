@@ -82,6 +82,7 @@ def _current(entries: list[Any], records: dict[str, Verification]) -> list[Verif
 async def _launch(args: argparse.Namespace, entries: list[Any]) -> int:
     from catalog.runtimes import detect
     from catalog.verify import server_env, verify_all
+    from core.browser import browser_env
     from core.config import get_settings
 
     # A server printing non-JSON on stdout makes the SDK log a traceback per line: noise here,
@@ -90,7 +91,7 @@ async def _launch(args: argparse.Namespace, entries: list[Any]) -> int:
     settings = get_settings()
     extra = dict(item.split("=", 1) for item in args.env if "=" in item)
     cache = settings.ensure_data_dir() / "cache"
-    env = server_env(cache, os.environ, extra)
+    env = server_env(cache, os.environ, {**browser_env(settings), **extra})
     host = detect(settings.host_runtimes).available
 
     def done(record: Verification) -> None:

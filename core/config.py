@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     agent_ca_bundle: Path | None = None
     agent_extra_env: dict[str, str] = Field(default_factory=dict)
     agent_install_timeout_seconds: float = 300.0
+    # The Chromium agents' browser servers drive (core.browser): "auto" finds it on PATH, "off"
+    # gives them none, else its absolute path. No agent ever downloads a browser of its own.
+    agent_browser: str = "auto"
 
     # --- workflows (schedules, event triggers, runs; PgQueuer) --------------------------------
     workflows_enabled: bool = True
@@ -190,6 +193,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [Path(item) for item in value.split(":") if item.strip()]
         return value
+
+    @field_validator("agent_browser")
+    @classmethod
+    def _browser(cls, value: str) -> str:
+        if value.strip() not in ("auto", "off") and not Path(value.strip()).is_absolute():
+            raise ValueError(f"AGENT_BROWSER must be auto, off or an absolute path, not {value!r}")
+        return value.strip()
 
     @field_validator("agent_shared_dirs", mode="before")
     @classmethod

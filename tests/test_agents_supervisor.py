@@ -8,6 +8,7 @@ from agents.a2a_client import reply_text
 from agents.config_builder import build_agent_config
 from agents.process import startup_error
 from agents.workspace import agent_env
+from core.browser import browser_env
 from tests.catalog_helpers import catalog_entry
 from tests.conftest import make_settings
 
@@ -75,7 +76,7 @@ def test_agent_environment_is_minimal(tmp_path: Path) -> None:
         "DMCP_MAX_CONVERSATIONS",
         "DMCP_CONVERSATION_IDLE_SECONDS",
         "ECHO_TOKEN",
-    }
+    } | set(browser_env(settings))  # no download, and the host's Chromium (test_agents_browser)
     assert env["HOME"] == str(tmp_path)
     assert env["ECHO_TOKEN"] == "v"  # noqa: S105
     # the service's own key never reaches an agent: only the one meant for agents does

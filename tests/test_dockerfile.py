@@ -96,11 +96,14 @@ def test_dependencies_come_from_the_lock(dockerfile: list[Instruction]) -> None:
     assert pinned and f"uv=={pinned.group(1)}" in dev, "the image's uv must match the project's"
 
 
-def test_agents_can_launch_npx_and_uvx_servers(dockerfile: list[Instruction]) -> None:
+def test_agents_can_launch_npx_and_uvx_servers_and_drive_chromium(
+    dockerfile: list[Instruction],
+) -> None:
     stage = max(i.stage for i in dockerfile)
     final_stage = " ".join(i.args for i in dockerfile if i.stage == stage)
     assert "nodejs npm" in final_stage
     assert "/usr/local/bin/uvx" in final_stage
+    assert "install -y --no-install-recommends chromium" in final_stage  # for browser servers
 
 
 def test_runs_as_a_non_root_user(dockerfile: list[Instruction]) -> None:

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from catalog.runtimes import host_runtimes
+from core.browser import browser_path, browser_warning
 from core.db.migrations import pending_migrations
 from dynamic_mcp import __version__
 from dynamic_mcp.api.deps import DB, AppSettings
@@ -38,8 +39,9 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request, db: DB, settings: AppSettings) -> JSONResponse:
     """Ready when the database answers and every migration is applied; 503 otherwise.
     ``runtimes`` reports what this host can run MCP servers with (it does not gate readiness:
-    a host without Docker is ready, it is only offered fewer servers). ``warnings`` lists what
-    an operator must know without making the service unready (agents without a sandbox)."""
+    a host without Docker is ready, it is only offered fewer servers), ``browser`` the Chromium
+    agents' browser servers drive. ``warnings`` lists what an operator must know without making
+    the service unready (agents without a sandbox, browser servers without a browser)."""
     checks = {"database": "unavailable", "migrations": "unknown"}
     if await db.ping():
         checks["database"] = "ok"
@@ -53,8 +55,11 @@ async def readyz(request: Request, db: DB, settings: AppSettings) -> JSONRespons
     host = await asyncio.to_thread(host_runtimes, settings.host_runtimes)  # cached at start
     body: dict[str, object] = {"status": "ready" if ready else "not_ready", "checks": checks}
     body["runtimes"] = host.as_dict()
+    browser = browser_path(settings)  # what agents' browser servers drive (core.browser)
+    body["browser"] = str(browser) if browser is not None else None
     supervisor = getattr(request.app.state, "agent_supervisor", None)
     warnings = supervisor.warnings() if supervisor is not None else []
+    warnings += [w for w in (browser_warning(settings),) if w]
     if warnings:
         body["warnings"] = warnings
     return JSONResponse(
