@@ -9,6 +9,7 @@ when nothing already chosen for the request could do it.
 """
 
 from catalog.capability_rules import FETCH_PAGE, LOCAL_FILES, RULES
+from catalog.capability_rules_dev import LOCAL_FIRST
 from catalog.capability_rules_dev import SUPERSEDED as DEV_SUPERSEDED
 from catalog.capability_rules_everyday import EVERYDAY_SUPERSEDED
 
@@ -16,6 +17,7 @@ __all__ = [
     "CAPABILITY_NEEDS",
     "FETCH_PAGE",
     "LOCAL_FILES",
+    "LOCAL_FIRST",
     "capability_needs",
     "is_capability_need",
     "request_capabilities",

@@ -5,7 +5,7 @@ the rest of the table, from generic verbs and nouns and checked on the tuning sp
 
 import re
 
-__all__ = ["DEV_RULES", "SUPERSEDED"]
+__all__ = ["DEV_RULES", "LOCAL_FIRST", "SUPERSEDED"]
 
 CLOUD_SANDBOX = "run code safely in a cloud sandbox"
 BROWSER = "automate a web browser"  # (catalog.capability_rules' browser row)
@@ -23,6 +23,10 @@ SUPERSEDED = {
     PAGE_SPEED: frozenset({PAGE, BROWSER}),
     DEVTOOLS: frozenset({PAGE, BROWSER}),
 }
+# Capabilities a server on this machine does with nothing from the person: among the servers
+# that fit about alike, one needing no account wins over a cloud service that needs a key (a
+# browser: Playwright on the host's Chromium before a hosted browser service).
+LOCAL_FIRST = frozenset({BROWSER})
 
 _I = re.IGNORECASE
 _WHO_CHANGED = (

@@ -1,8 +1,8 @@
 """What the words and facts around one need say when choosing (orchestrator.selection): how
 well a server fits it, whether a server already chosen does that step, whether files at a path
 here need a filesystem server, whether the clause is a step on a system named before, whether
-it asks for a product's documentation, and whether it names a vendor's product none of its
-servers has."""
+it asks for a product's documentation, whether it names a vendor's product none of its
+servers has, and which of the servers that fit alike is preferred."""
 
 from __future__ import annotations
 
@@ -133,3 +133,24 @@ def matches(server: dict[str, Any], words: set[str]) -> bool:
     # the topic it was found for: "drop the email part" removes the server found for email
     own |= set(str(server.get("topic") or "").split("-")) - {""}
     return bool(own & words)
+
+
+def preference(server: dict[str, Any]) -> tuple[bool, bool, bool, bool, bool, float]:
+    """Sort key, best last: runnable here, verified, not archived, official, credentials
+    already held, then similarity to the need. A server that needs no credentials holds none:
+    it does not win on that over one that fits better (the Neo4j Cypher server over Neo4j's
+    data-modelling one for a query)."""
+    return (
+        server.get("runnable") is not False,
+        bool(server.get("verified")),
+        not server.get("archived"),
+        bool(server.get("official")),
+        bool(server.get("credentials_held")) and server.get("auth") != "none",
+        similarity(server),
+    )
+
+
+def ready_to_use(server: dict[str, Any]) -> tuple[bool, bool, bool, bool, bool, bool, float]:
+    """``preference`` with, after runnable and verified, "needs nothing from the person"."""
+    runnable, verified, live, official, held, close = preference(server)
+    return (runnable, verified, server.get("auth") == "none", live, official, held, close)

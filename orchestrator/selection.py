@@ -12,9 +12,16 @@ the newest holdout, each holdout run once untouched before its misses were read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from catalog.capabilities import FETCH_PAGE, LOCAL_FILES, capability_needs, is_capability_need
+from catalog.capabilities import (
+    FETCH_PAGE,
+    LOCAL_FILES,
+    LOCAL_FIRST,
+    capability_needs,
+    is_capability_need,
+)
 from catalog.naming import modifies_another_word
 from catalog.needs import is_own_work, is_reply_to_user
 from orchestrator.need_context import (
@@ -22,7 +29,9 @@ from orchestrator.need_context import (
     fit,
     lacks_vendor_product,
     needs_file_server,
+    preference,
     reads_like_example,
+    ready_to_use,
     refers_back,
     server_text,
     similarity,
@@ -60,27 +69,17 @@ CAPABILITY_MARGIN = 0.15
 # (grid 0.25-0.40 over the tuning sets: task success equal, 0.35 the best recall at 0.40's
 # precision).
 CAPABILITY_SIMILARITY = 0.35
+# A capability this machine does with nothing from the person (catalog.capabilities.LOCAL_FIRST)
+# takes a server needing no account among those within this much of the best fit: a hosted
+# browser fits "automate a web browser" ~0.20 better by its tools than Playwright. Tuning sets:
+# 1459 of 1608 either way; 9 browser requests move from the hosted one to Playwright (in gold).
+LOCAL_FIRST_TIE = 0.25
 # ... or when the need reads like a server's example requests (catalog.examples): "keeps me
 # focused in 25-minute chunks" shares no word with the Pomodoro server's summary.
 # Grid over the tuning sets (0.42-0.55, off): 0.42, 0.45, 0.50 tie (+3 of 1321); 0.45 has the
 # best precision. Where the request names its systems a clause is mostly a step on them ("pull
 # their last 200 log lines"): there examples decide nothing.
 EXAMPLE_SIMILARITY = 0.45
-
-
-def preference(server: dict[str, Any]) -> tuple[bool, bool, bool, bool, bool, float]:
-    """Sort key, best last: runnable here, verified, not archived, official, credentials
-    already held, then similarity to the need. A server that needs no credentials holds none:
-    it does not win on that over one that fits better (the Neo4j Cypher server over Neo4j's
-    data-modelling one for a query)."""
-    return (
-        server.get("runnable") is not False,
-        bool(server.get("verified")),
-        not server.get("archived"),
-        bool(server.get("official")),
-        bool(server.get("credentials_held")) and server.get("auth") != "none",
-        similarity(server),
-    )
 
 
 def _pick_named(servers: list[dict[str, Any]], query: str = "") -> list[str]:
@@ -122,6 +121,8 @@ def _pick_similar(
     topic_floor: float,
     query: str = "",
     example_floor: float = float("inf"),
+    tie: float = 0.02,
+    prefer: Callable[[dict[str, Any]], tuple[Any, ...]] = preference,
 ) -> list[str]:
     """The best server for a need that names none: one tagged with a topic the need mentions
     ("weather") that fits at least ``topic_floor``, else one similar above ``floor``; among
@@ -151,8 +152,8 @@ def _pick_similar(
         return []
     top = max(fitting, key=fit)
     # near-ties (within 0.02) are decided by the preferences, not by embedding noise
-    tied = [s for s in fitting if fit(s) >= fit(top) - 0.02]
-    return [str(max(tied, key=preference)["slug"])]
+    tied = [s for s in fitting if fit(s) >= fit(top) - tie]
+    return [str(max(tied, key=prefer)["slug"])]
 
 
 def choose(results: list[dict[str, Any]]) -> list[str]:
@@ -269,7 +270,7 @@ def _pick_capabilities(
     when a server already chosen fits that capability about as well as its best match (it can
     do it: "email the team through Gmail" adds no second email server)."""
     out: list[str] = []
-    for _, servers in items:
+    for need, servers in items:
         best = max((similarity(s) for s in servers), default=0.0)
         if any(
             (s["slug"] in picked or s["slug"] in out) and similarity(s) >= best - CAPABILITY_MARGIN
@@ -280,9 +281,12 @@ def _pick_capabilities(
         # makes a kiwi for "search flights and fares" a second flights server)
         if topic_served(topics_found(servers), [*picked, *out], topics_of):
             continue
-        for slug in _pick_named(servers) or _pick_similar(
-            servers, CAPABILITY_SIMILARITY, TOPIC_SIMILARITY
-        ):
+        local = need in LOCAL_FIRST
+        tie, prefer = (LOCAL_FIRST_TIE, ready_to_use) if local else (0.02, preference)
+        pick = _pick_similar(
+            servers, CAPABILITY_SIMILARITY, TOPIC_SIMILARITY, tie=tie, prefer=prefer
+        )
+        for slug in _pick_named(servers) or pick:
             if slug not in picked and slug not in out:
                 out.append(slug)
     return out

@@ -250,6 +250,27 @@ def test_a_clause_that_is_a_capability_takes_the_capabilitys_server() -> None:
     assert choose(results) == ["playwright"]
 
 
+def test_a_browser_that_needs_nothing_from_the_person_wins_over_a_hosted_one() -> None:
+    # a hosted browser service fits the phrase better by its tools, but needs an account; the
+    # host's Chromium driven by Playwright needs nothing (catalog.capabilities.LOCAL_FIRST)
+    hosted = _server("hosted-browser", 0.46, tool_similarity=0.72, auth="token", verified=True)
+    local = _server("playwright", 0.52, auth="none", verified=True)
+    far = _server("far-browser", 0.40, auth="none", verified=True)
+    need = {"query": "automate a web browser", "servers": [hosted, local, far]}
+    results = [{"query": "open our status page in a browser", "servers": []}, need]
+    assert choose(results) == ["playwright"]
+    local["similarity"] = 0.40  # beyond the tie window: the better fit wins after all
+    need["servers"] = [hosted, local]
+    assert choose(results) == ["hosted-browser"]
+    # other capabilities keep the narrow tie: a better-fitting crawler needing a key wins
+    crawl = [_server("crawler", 0.60, auth="token"), _server("search-engine", 0.50, auth="none")]
+    crawled = [
+        {"query": "crawl our docs", "servers": []},
+        {"query": "crawl web pages", "servers": crawl},
+    ]
+    assert choose(crawled) == ["crawler"]
+
+
 def test_removing_a_capability_by_its_topic() -> None:
     gmail = _server("gmail-mcp", 0.5, topic="email")
     assert matches(gmail, {"drop", "the", "email", "part"})
