@@ -8,7 +8,10 @@ It runs ``fast-agent serve`` with two changes fast-agent has no option for:
 - each conversation (A2A context, i.e. chat session) holds its own agent instance with its own
   MCP server processes, and fast-agent never frees them: at most ``$DMCP_MAX_CONVERSATIONS``
   stay live, and one idle for ``$DMCP_CONVERSATION_IDLE_SECONDS`` is disposed of (its
-  processes end). The least recently used idle conversation makes room for a new one.
+  processes end). The least recently used idle conversation makes room for a new one;
+- each MCP server gets ``$DMCP_SERVER_START_SECONDS`` (the agent's start timeout) to start,
+  not fast-agent's fixed 10 s: on a busy machine a Python or Node server, started again for
+  every new conversation, can take longer, and the message then failed with a 500.
 """
 
 import asyncio
@@ -20,12 +23,13 @@ from typing import Any
 
 import uvicorn
 from fast_agent.a2a import server as a2a_server
-from fast_agent.mcp import logger_textio
+from fast_agent.mcp import logger_textio, mcp_aggregator
 
 SOCKET = os.environ["DMCP_A2A_SOCKET"]
 MAX_CONVERSATIONS = max(1, int(os.environ.get("DMCP_MAX_CONVERSATIONS", "4")))
 IDLE_SECONDS = float(os.environ.get("DMCP_CONVERSATION_IDLE_SECONDS", "600"))
 LOG_DIR = os.environ.get("DMCP_LOG_DIR", ".")
+SERVER_START_SECONDS = float(os.environ.get("DMCP_SERVER_START_SECONDS", "10"))
 
 _config_init = uvicorn.Config.__init__
 
@@ -88,6 +92,9 @@ if __name__ == "__main__":
     uvicorn.Config.__init__ = _unix_socket_config  # type: ignore[method-assign]
     Executor._acquire_instance = _bounded_acquire
     logger_textio.LoggerTextIO.fileno = _stderr_file  # type: ignore[method-assign]
+    # the first default of the frozen dataclass's __init__ is startup_timeout_seconds
+    attach_init: Any = mcp_aggregator.MCPAttachOptions.__init__
+    attach_init.__defaults__ = (SERVER_START_SECONDS, *attach_init.__defaults__[1:])
     from fast_agent.cli.__main__ import main
 
     sys.exit(main())  # type: ignore[no-untyped-call]

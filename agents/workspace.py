@@ -133,6 +133,7 @@ def agent_env(
         "DMCP_LOG_DIR": str(directory / "logs"),
         "DMCP_MAX_CONVERSATIONS": str(settings.agent_max_conversations),
         "DMCP_CONVERSATION_IDLE_SECONDS": f"{settings.agent_conversation_idle_seconds:g}",
+        "DMCP_SERVER_START_SECONDS": f"{settings.agent_start_timeout_seconds:g}",
     }
     env |= pass_through(settings)
     key = settings.agent_anthropic_api_key

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.timeout(300)
 ECHO_SERVER = Path(__file__).resolve().parent / "mcp_servers" / "echo_env.py"
 BIN = Path(sys.executable).parent
 ECHO, TIME, BROKEN = "test-agents-echo", "test-agents-time", "test-agents-broken"
+SLOW = "test-agents-slow"
 TEST_SERVERS = {
     ECHO: {
         "launch": {"transport": "stdio", "command": sys.executable, "args": [str(ECHO_SERVER)]},
@@ -57,6 +58,14 @@ TEST_SERVERS = {
             "transport": "stdio",
             "command": sys.executable,
             "args": [str(ECHO_SERVER), "--fail"],
+        },
+        "credentials": [],
+    },
+    SLOW: {
+        "launch": {
+            "transport": "stdio",
+            "command": sys.executable,
+            "args": [str(ECHO_SERVER), "--slow-start", "11"],
         },
         "credentials": [],
     },
@@ -391,6 +400,28 @@ async def test_server_that_fails_to_start_gives_a_clear_status(client, alice) ->
     supervisor = alice["supervisor"]
     assert processes_in(supervisor.agent_dir(agent_id)) == []
     assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_a_server_slower_to_start_than_fast_agents_10_s_starts_and_answers(
+    client, alice
+) -> None:
+    # fast-agent gives each MCP server 10 s; ours get the agent's start timeout, at the start
+    # and again in every new conversation (each has its own server processes)
+    user = alice["user"]
+    created = await client.post(
+        "/api/agents",
+        headers=user.headers,
+        json={"servers": [SLOW], "name": "slow", "instruction": "i"},
+    )
+    agent_id = created.json()["agent"]["id"]
+    try:
+        started = await client.post(f"/api/agents/{agent_id}/start", headers=user.headers)
+        assert started.status_code == 200, started.text
+        reply = await _say(client, user, agent_id, f'***CALL_TOOL {SLOW}__echo {{"text": "late"}}')
+        assert reply.status_code == 200, reply.text
+        assert "late" in reply.json()["reply"]
+    finally:
+        await alice["supervisor"].stop(agent_id)
 
 
 async def test_crashed_agent_is_reported_and_cleaned_up(client, alice) -> None:

@@ -75,6 +75,7 @@ def test_agent_environment_is_minimal(tmp_path: Path) -> None:
         "DMCP_LOG_DIR",
         "DMCP_MAX_CONVERSATIONS",
         "DMCP_CONVERSATION_IDLE_SECONDS",
+        "DMCP_SERVER_START_SECONDS",
         "ECHO_TOKEN",
     } | set(browser_env(settings))  # no download, and the host's Chromium (test_agents_browser)
     assert env["HOME"] == str(tmp_path)

@@ -38,4 +38,6 @@ if __name__ == "__main__":
     if "--fail" in sys.argv:
         sys.stderr.write("echo-env: refusing to start (--fail)\n")
         raise SystemExit(3)
+    if "--slow-start" in sys.argv:  # a server slower to start than fast-agent's own 10 s budget
+        time.sleep(float(sys.argv[sys.argv.index("--slow-start") + 1]))
     server.run()
