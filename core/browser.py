@@ -27,13 +27,12 @@ _CANDIDATES = ("chromium", "chromium-browser", "google-chrome-stable", "google-c
 
 def browser_path(settings: Settings) -> Path | None:
     """The Chromium agents drive, or None: ``AGENT_BROWSER`` off, or no browser here."""
-    setting = settings.agent_browser.strip()
-    if setting == "off":
+    if settings.agent_browser == "off":
         return None
-    if setting != "auto":
-        path = Path(setting)
+    if settings.agent_browser != "auto":
+        path = Path(settings.agent_browser)
         return path if path.is_file() else None
-    found = next((shutil.which(name) for name in _CANDIDATES if shutil.which(name)), None)
+    found = next(filter(None, map(shutil.which, _CANDIDATES)), None)
     return Path(found) if found else None
 
 

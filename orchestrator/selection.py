@@ -69,6 +69,8 @@ CAPABILITY_MARGIN = 0.15
 # (grid 0.25-0.40 over the tuning sets: task success equal, 0.35 the best recall at 0.40's
 # precision).
 CAPABILITY_SIMILARITY = 0.35
+# Servers that fit within this much of the best are alike: the preferences decide among them.
+NEAR_TIE = 0.02
 # A capability this machine does with nothing from the person (catalog.capabilities.LOCAL_FIRST)
 # takes a server needing no account among those within this much of the best fit: a hosted
 # browser fits "automate a web browser" ~0.20 better by its tools than Playwright. Tuning sets:
@@ -121,7 +123,7 @@ def _pick_similar(
     topic_floor: float,
     query: str = "",
     example_floor: float = float("inf"),
-    tie: float = 0.02,
+    tie: float = NEAR_TIE,
     prefer: Callable[[dict[str, Any]], tuple[Any, ...]] = preference,
 ) -> list[str]:
     """The best server for a need that names none: one tagged with a topic the need mentions
@@ -151,7 +153,7 @@ def _pick_similar(
     if not fitting:
         return []
     top = max(fitting, key=fit)
-    # near-ties (within 0.02) are decided by the preferences, not by embedding noise
+    # near-ties (within NEAR_TIE) are decided by the preferences, not by embedding noise
     tied = [s for s in fitting if fit(s) >= fit(top) - tie]
     return [str(max(tied, key=prefer)["slug"])]
 
@@ -281,12 +283,12 @@ def _pick_capabilities(
         # makes a kiwi for "search flights and fares" a second flights server)
         if topic_served(topics_found(servers), [*picked, *out], topics_of):
             continue
-        local = need in LOCAL_FIRST
-        tie, prefer = (LOCAL_FIRST_TIE, ready_to_use) if local else (0.02, preference)
-        pick = _pick_similar(
-            servers, CAPABILITY_SIMILARITY, TOPIC_SIMILARITY, tie=tie, prefer=prefer
+        tie, prefer = (
+            (LOCAL_FIRST_TIE, ready_to_use) if need in LOCAL_FIRST else (NEAR_TIE, preference)
         )
-        for slug in _pick_named(servers) or pick:
+        for slug in _pick_named(servers) or _pick_similar(
+            servers, CAPABILITY_SIMILARITY, TOPIC_SIMILARITY, tie=tie, prefer=prefer
+        ):
             if slug not in picked and slug not in out:
                 out.append(slug)
     return out

@@ -165,6 +165,16 @@ def make_user_module(database, settings):
     return _make
 
 
+async def _new_agent(client, user, servers: list[str], name: str, instruction: str = "i") -> str:
+    """Create an agent through the API (not started); its id."""
+    created = await client.post(
+        "/api/agents",
+        headers=user.headers,
+        json={"servers": servers, "name": name, "instruction": instruction},
+    )
+    return str(created.json()["agent"]["id"])
+
+
 async def _say(client, user, agent_id, message, session_id=None):
     body = {"message": message, **({"session_id": session_id} if session_id else {})}
     return await client.post(f"/api/agents/{agent_id}/messages", headers=user.headers, json=body)
@@ -345,16 +355,10 @@ async def test_invalid_requests_are_refused(client, alice) -> None:
 
 async def test_limit_of_running_agents_per_user(client, alice, settings) -> None:
     user = alice["user"]
-    created = await client.post(
-        "/api/agents",
-        headers=user.headers,
-        json={"servers": [TIME], "name": "second", "instruction": "Tell the time."},
-    )
+    agent_id = await _new_agent(client, user, [TIME], "second", "Tell the time.")
     saved, settings.agent_max_per_user = settings.agent_max_per_user, 1
     try:
-        response = await client.post(
-            f"/api/agents/{created.json()['agent']['id']}/start", headers=user.headers
-        )
+        response = await client.post(f"/api/agents/{agent_id}/start", headers=user.headers)
     finally:
         settings.agent_max_per_user = saved
     assert response.status_code == 429
@@ -384,12 +388,7 @@ async def test_message_timeout_is_reported_and_agent_keeps_working(
 
 async def test_server_that_fails_to_start_gives_a_clear_status(client, alice) -> None:
     user = alice["user"]
-    created = await client.post(
-        "/api/agents",
-        headers=user.headers,
-        json={"servers": [BROKEN], "name": "broken", "instruction": "i"},
-    )
-    agent_id = created.json()["agent"]["id"]
+    agent_id = await _new_agent(client, user, [BROKEN], "broken")
     response = await client.post(f"/api/agents/{agent_id}/start", headers=user.headers)
     assert response.status_code == 502
     error = response.json()["error"]
@@ -408,12 +407,7 @@ async def test_a_server_slower_to_start_than_fast_agents_10_s_starts_and_answers
     # fast-agent gives each MCP server 10 s; ours get the agent's start timeout, at the start
     # and again in every new conversation (each has its own server processes)
     user = alice["user"]
-    created = await client.post(
-        "/api/agents",
-        headers=user.headers,
-        json={"servers": [SLOW], "name": "slow", "instruction": "i"},
-    )
-    agent_id = created.json()["agent"]["id"]
+    agent_id = await _new_agent(client, user, [SLOW], "slow")
     try:
         started = await client.post(f"/api/agents/{agent_id}/start", headers=user.headers)
         assert started.status_code == 200, started.text
@@ -504,12 +498,7 @@ async def test_an_agent_model_without_a_key_is_refused_before_installing(
     client, alice, settings
 ) -> None:
     user = alice["user"]
-    created = await client.post(
-        "/api/agents",
-        headers=user.headers,
-        json={"servers": [BROKEN], "name": "no-model-key", "instruction": "i"},
-    )
-    agent_id = created.json()["agent"]["id"]
+    agent_id = await _new_agent(client, user, [BROKEN], "no-model-key")
     saved = settings.agent_model_override, settings.agent_anthropic_api_key
     settings.agent_model_override, settings.agent_anthropic_api_key = None, None
     try:

@@ -59,7 +59,8 @@ async def readyz(request: Request, db: DB, settings: AppSettings) -> JSONRespons
     body["browser"] = str(browser) if browser is not None else None
     supervisor = getattr(request.app.state, "agent_supervisor", None)
     warnings = supervisor.warnings() if supervisor is not None else []
-    warnings += [w for w in (browser_warning(settings),) if w]
+    if (no_browser := browser_warning(settings)) is not None:
+        warnings.append(no_browser)
     if warnings:
         body["warnings"] = warnings
     return JSONResponse(
