@@ -52,20 +52,36 @@ Executor: Any = a2a_server.FastAgentA2AExecutor
 _acquire = Executor._acquire_instance
 
 
+def _live(executor: Any) -> int:
+    """Conversations held or starting: a starting one holds its place from its first step."""
+    pending: set[str] = executor.__dict__.setdefault("_dmcp_pending", set())
+    return len(executor._context_instances) + len(pending - executor._context_instances.keys())
+
+
 async def _dispose_idle(executor: Any, keep: str | None) -> None:
-    """Dispose of conversations idle too long, and of the oldest idle ones while at the bound."""
+    """Dispose of conversations idle too long, and of the oldest idle ones while over the bound.
+
+    The victims are chosen and removed with no await in between: two new conversations (or a
+    new one and the reaper) choosing at once each see the other's removals, so none disposes of
+    a conversation twice (that raised a KeyError, and the message failed with a 500).
+    """
     used: dict[str, float] = executor.__dict__.setdefault("_dmcp_used", {})
     now = time.monotonic()
+    chosen = []
     for context_id in sorted(executor._context_instances, key=lambda c: used.get(c, 0.0)):
-        over = keep is not None and len(executor._context_instances) >= MAX_CONVERSATIONS
+        over = keep is not None and _live(executor) > MAX_CONVERSATIONS
         idle = now - used.get(context_id, 0.0) > IDLE_SECONDS
         lock = executor._context_locks.get(context_id)
         if context_id == keep or not (over or idle) or (lock is not None and lock.locked()):
             continue
-        instance = executor._context_instances.pop(context_id)
+        chosen.append(executor._context_instances.pop(context_id))
         used.pop(context_id, None)
         executor._context_locks.pop(context_id, None)
-        await executor._dispose_instance(instance)
+    for instance in chosen:
+        try:
+            await executor._dispose_instance(instance)
+        except Exception as exc:  # an old conversation's cleanup must not fail a new message
+            print(f"could not dispose of a conversation: {exc!r}", file=sys.stderr)
 
 
 async def _reap(executor: Any) -> None:
@@ -77,15 +93,23 @@ async def _reap(executor: Any) -> None:
 async def _bounded_acquire(self: Any, context_id: str) -> Any:
     if "_dmcp_reaper" not in self.__dict__:
         self._dmcp_reaper = asyncio.get_running_loop().create_task(_reap(self))
-    if context_id not in self._context_instances:
+    used: dict[str, float] = self.__dict__.setdefault("_dmcp_used", {})
+    if context_id in self._context_instances:
+        used[context_id] = time.monotonic()
+        return await _acquire(self, context_id)
+    pending: set[str] = self.__dict__.setdefault("_dmcp_pending", set())
+    pending.add(context_id)
+    try:
         await _dispose_idle(self, context_id)
-        if len(self._context_instances) >= MAX_CONVERSATIONS:
+        if _live(self) > MAX_CONVERSATIONS:
             raise RuntimeError(
                 f"This agent already holds {MAX_CONVERSATIONS} busy conversations; "
                 "try again when one of them has finished."
             )
-    self.__dict__.setdefault("_dmcp_used", {})[context_id] = time.monotonic()
-    return await _acquire(self, context_id)
+        used[context_id] = time.monotonic()
+        return await _acquire(self, context_id)
+    finally:
+        pending.discard(context_id)
 
 
 if __name__ == "__main__":

@@ -251,6 +251,19 @@ async def test_conversations_are_bounded_and_must_be_the_callers(client, databas
         assert reply.status_code == 404 and reply.json()["error"]["code"] == "session_not_found"
 
 
+async def test_new_conversations_at_the_bound_at_once_all_answer(people, app):
+    """Each new conversation disposes of the oldest idle one; several doing so at once (a poll,
+    a scheduled run and a chat) once disposed of the same one twice and answered 500."""
+    supervisor = app.state.agent_supervisor
+    agent_id = people["alice"]["agent_id"]
+    for round_ in range(4):  # the bound is 2: each round replaces both live conversations
+        contexts = [f"at-once-{round_}-{i}" for i in range(2)]
+        replies = await asyncio.gather(*(supervisor.send(agent_id, "hi", c) for c in contexts))
+        assert replies == ["hi", "hi"]
+    servers = [p for p in descendants(supervisor.get(agent_id).pid) if b"probe.py" in cmdline_of(p)]
+    assert len(servers) <= 1 + 2, servers
+
+
 async def test_placeholders_reach_the_model_literally(client, database, people, settings, app):
     alice = people["alice"]
     kinds = [

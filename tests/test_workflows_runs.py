@@ -317,6 +317,13 @@ async def test_new_issues_found_by_polling_start_one_run_each_time(
     )
     assert put.status_code == 200, put.text
     assert put.json()["description"] == "when a new issue is opened (checked every 5 min)"
+    async with database.service() as conn:
+        # The first check is due now, and the app's own engine sweeps once a minute: had it
+        # polled between the test's two checks, it would have taken issue 3 (measured).
+        await conn.execute(
+            "update agent_workflows set next_run_at = null where agent_id = $1",
+            uuid.UUID(agent_id),
+        )
     due = datetime.now(UTC)
     assert (
         await execute_poll(database, env["supervisor"], agent_id, due) == 0
