@@ -13,6 +13,7 @@ The network is shared with the host (agents call their APIs); see the README's s
 from __future__ import annotations
 
 import functools
+import os
 import platform
 import resource
 import shutil
@@ -28,6 +29,10 @@ from core.config import Settings
 # Files under /etc that hold secrets of the host, hidden even though /etc is visible.
 _MASKED_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-")
 _MASKED_DIRS = ("/etc/ssh", "/etc/sudoers.d")
+# Who the agent's processes are inside their user namespace (they map to the service's own user
+# outside): anything but 0, which programs treat as root (Chromium then drops its sandbox).
+SANDBOX_UID = 1000
+_USER_ARGS = ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ def detect(settings: Settings) -> SandboxInfo:
     binary = bwrap_path()
     if binary is None:
         return SandboxInfo("none", "bubblewrap is not installed (apt-get install bubblewrap)")
-    failure = _probe(binary)
+    failure = _probe(binary, own_user=False)
     return (
         SandboxInfo("none", f"bubblewrap cannot run here: {failure}")
         if failure
@@ -64,15 +69,31 @@ def detect(settings: Settings) -> SandboxInfo:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _probe(binary: str) -> str:
-    """Why bwrap cannot make a sandbox here ('' when it can): e.g. a container's seccomp."""
-    probe = [binary, "--unshare-pid", "--ro-bind", "/", "/", "--proc", "/proc", "--", "true"]
+@functools.lru_cache(maxsize=8)
+def _probe(binary: str, *, own_user: bool) -> str:
+    """Why bwrap cannot make a sandbox here ('' when it can): e.g. a container's seccomp.
+    ``own_user``: with a user namespace of its own, which some hosts do not allow."""
+    probe = [binary, *(_USER_ARGS if own_user else []), "--unshare-pid", "--ro-bind", "/", "/"]
+    probe += ["--proc", "/proc", "--", "true"]
     try:
         done = subprocess.run(probe, capture_output=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return str(exc)
     return "" if done.returncode == 0 else done.stderr.decode(errors="replace").strip()[:300]
+
+
+def _user_args(binary: str) -> list[str]:
+    """The tree's own user namespace, where the host allows one (else it stays uid 0)."""
+    return _USER_ARGS if _probe(binary, own_user=True) == "" else []
+
+
+def agents_run_as_root(settings: Settings) -> bool:
+    """Whether agents' processes run as uid 0: a root service with no sandbox, or with a
+    bubblewrap that cannot give them a user namespace."""
+    if os.geteuid() != 0:
+        return False
+    binary = bwrap_path()
+    return not (detect(settings).enabled and binary is not None and _user_args(binary))
 
 
 def runtime_paths(settings: Settings) -> list[Path]:
@@ -124,7 +145,7 @@ def bwrap_command(
     binary = bwrap_path()
     if binary is None:
         raise FileNotFoundError("bwrap")
-    args = [binary, "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    args = [binary, "--die-with-parent", "--new-session", *_user_args(binary), "--cap-drop", "ALL"]
     args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     args += ["--hostname", "agent", *_system_args()]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]  # noqa: S108 - private tmpfs

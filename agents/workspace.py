@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from agents.agent_config import AgentConfig
+from agents.sandbox import agents_run_as_root
 from core.browser import browser_env
 from core.config import Settings
 
@@ -93,7 +94,7 @@ def needs_anthropic_key(model: str) -> bool:
 def pass_through(settings: Settings) -> dict[str, str]:
     """The operator's settings every agent and server process gets: the browser to drive
     (``core.browser``), the CA bundle, then the operator's extra env (which wins)."""
-    env = browser_env(settings)
+    env = browser_env(settings, as_root=agents_run_as_root(settings))
     if settings.agent_ca_bundle is not None:
         bundle = str(settings.agent_ca_bundle)
         env |= {"SSL_CERT_FILE": bundle, "REQUESTS_CA_BUNDLE": bundle}

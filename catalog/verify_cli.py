@@ -91,7 +91,8 @@ async def _launch(args: argparse.Namespace, entries: list[Any]) -> int:
     settings = get_settings()
     extra = dict(item.split("=", 1) for item in args.env if "=" in item)
     cache = settings.ensure_data_dir() / "cache"
-    env = server_env(cache, os.environ, {**browser_env(settings), **extra})
+    browser = browser_env(settings, as_root=os.geteuid() == 0)  # servers run here, unsandboxed
+    env = server_env(cache, os.environ, {**browser, **extra})
     host = detect(settings.host_runtimes).available
 
     def done(record: Verification) -> None:

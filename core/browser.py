@@ -4,8 +4,8 @@ Puppeteer and Playwright fetch a browser of their own when installed or first us
 fails (the registries are the only hosts reachable), and elsewhere it would run an unreviewed
 binary. So every package install and every agent gets variables that skip those downloads and
 point each driver at the operator's Chromium (``AGENT_BROWSER``, found on PATH by default).
-The browser runs headless and without its own sandbox: as root in bubblewrap it cannot set one
-up, and the bubblewrap sandbox around the whole agent is the boundary.
+The browser runs headless, inside its own sandbox unless it runs as root (a root service with
+no bubblewrap user namespace), where Chromium refuses to start without ``--no-sandbox``.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ def browser_path(settings: Settings) -> Path | None:
     return Path(found) if found else None
 
 
-def browser_env(settings: Settings) -> dict[str, str]:
-    """The variables that skip browser downloads and point each browser driver at Chromium."""
+def browser_env(settings: Settings, *, as_root: bool) -> dict[str, str]:
+    """The variables that skip browser downloads and point each browser driver at Chromium;
+    ``as_root``: the servers run as uid 0, so Chromium must run without its own sandbox."""
     env = dict(SKIP_DOWNLOADS)
     path = browser_path(settings)
     if path is None:
@@ -48,10 +49,14 @@ def browser_env(settings: Settings) -> dict[str, str]:
         "PLAYWRIGHT_MCP_EXECUTABLE_PATH": executable,  # @playwright/mcp
         "PLAYWRIGHT_MCP_BROWSER": "chromium",
         "PLAYWRIGHT_MCP_HEADLESS": "true",
-        "PLAYWRIGHT_MCP_NO_SANDBOX": "true",
         "CHROME_EXECUTABLE_PATH": executable,  # @executeautomation/playwright-mcp-server
         "CHROME_PATH": executable,  # chrome-launcher (Lighthouse) and others
     }
+    # @playwright/mcp reads PLAYWRIGHT_MCP_SANDBOX (off by default on Linux); before 0.0.40 or
+    # so, PLAYWRIGHT_MCP_NO_SANDBOX
+    env["PLAYWRIGHT_MCP_SANDBOX"] = "false" if as_root else "true"
+    if as_root:
+        env["PLAYWRIGHT_MCP_NO_SANDBOX"] = "true"
     return env
 
 

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from agents import sandbox, service
+from agents.process import descendants
 from agents.workspace import agent_env, pass_through, runtime_yaml
 from core.browser import SKIP_DOWNLOADS, browser_env, browser_path
 from tests.browser.conftest import CHROMIUM, require_chromium
 from tests.conftest import make_settings
 from tests.test_agents_host_paths import CA_BUNDLE, notes_config
+from tests.test_agents_sandbox import cmdline_of
 
 pytestmark = pytest.mark.timeout(600)  # the first start installs both servers (npm)
 
@@ -32,14 +34,21 @@ def fake_browser(folder: Path) -> Path:
 
 def test_installs_and_agents_never_download_a_browser_and_drive_the_one_given(tmp_path) -> None:
     program = fake_browser(tmp_path / "opt" / "chrome")
-    env = browser_env(make_settings(tmp_path / "data", agent_browser=str(program)))
+    settings = make_settings(tmp_path / "data", agent_browser=str(program))
+    env = browser_env(settings, as_root=False)
     assert SKIP_DOWNLOADS.items() <= env.items()
     for name in ("PUPPETEER_EXECUTABLE_PATH", "PLAYWRIGHT_MCP_EXECUTABLE_PATH", "CHROME_PATH"):
         assert env[name] == str(program)
-    assert env["PLAYWRIGHT_MCP_HEADLESS"] == env["PLAYWRIGHT_MCP_NO_SANDBOX"] == "true"
-    assert browser_env(make_settings(tmp_path / "data", agent_browser="off")) == SKIP_DOWNLOADS
+    assert env["PLAYWRIGHT_MCP_HEADLESS"] == env["PLAYWRIGHT_MCP_SANDBOX"] == "true"
+    assert "PLAYWRIGHT_MCP_NO_SANDBOX" not in env
+    # as root, Chromium starts only without its own sandbox
+    as_root = browser_env(settings, as_root=True)
+    assert as_root["PLAYWRIGHT_MCP_SANDBOX"] == "false"
+    assert as_root["PLAYWRIGHT_MCP_NO_SANDBOX"] == "true"
+    off = make_settings(tmp_path / "data", agent_browser="off")
+    assert browser_env(off, as_root=True) == SKIP_DOWNLOADS
     missing = make_settings(tmp_path / "data", agent_browser=str(tmp_path / "no-such-browser"))
-    assert browser_path(missing) is None and browser_env(missing) == SKIP_DOWNLOADS
+    assert browser_path(missing) is None and browser_env(missing, as_root=True) == SKIP_DOWNLOADS
 
 
 def test_auto_finds_the_systems_chromium_and_a_relative_path_is_refused(tmp_path) -> None:
@@ -133,6 +142,10 @@ async def test_the_catalogs_playwright_and_puppeteer_open_a_page_in_a_sandboxed_
         assert app.state.agent_supervisor.get(agent_id).sandbox == "bubblewrap"
         seen = await call("playwright", "browser_navigate", {"url": report_page})
         assert "Page Title: Quarterly report" in seen, seen
+        # not root in its user namespace, Chromium keeps its own sandbox around the page
+        pid = app.state.agent_supervisor.get(agent_id).pid
+        browsers = [c for p in descendants(pid) if b"chromium" in (c := cmdline_of(p))]
+        assert browsers and not [c for c in browsers if b"--no-sandbox" in c], browsers
         script = {"function": "() => document.querySelector('h1').textContent"}
         heading = await call("playwright", "browser_evaluate", script)
         assert "Revenue 1200" in heading, heading

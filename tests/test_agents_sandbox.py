@@ -159,6 +159,9 @@ async def test_agents_run_sandboxed_and_see_none_of_the_service(client, people, 
     signing_key = settings.data_dir / "auth" / "local_signing_key.pem"
     postgres = settings.data_dir / "postgres"
     assert signing_key.exists() and postgres.is_dir()  # they are there, outside the sandbox
+    # an ordinary user in its own user namespace, not root (the service here is root)
+    status = await probe("read", path="/proc/self/status")
+    assert f"Uid:\t{sandbox.SANDBOX_UID}\t" in status, status
     for path in (signing_key, settings.data_dir / "credentials.key", postgres / "PG_VERSION"):
         assert await probe("read", path=str(path)) == "error:FileNotFoundError", path
     for path in (postgres, settings.data_dir / "auth", alice_agent.directory):

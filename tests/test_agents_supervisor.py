@@ -7,6 +7,7 @@ from pydantic import SecretStr
 from agents.a2a_client import reply_text
 from agents.config_builder import build_agent_config
 from agents.process import startup_error
+from agents.sandbox import agents_run_as_root
 from agents.workspace import agent_env
 from core.browser import browser_env
 from tests.catalog_helpers import catalog_entry
@@ -77,7 +78,9 @@ def test_agent_environment_is_minimal(tmp_path: Path) -> None:
         "DMCP_CONVERSATION_IDLE_SECONDS",
         "DMCP_SERVER_START_SECONDS",
         "ECHO_TOKEN",
-    } | set(browser_env(settings))  # no download, and the host's Chromium (test_agents_browser)
+    } | set(
+        browser_env(settings, as_root=agents_run_as_root(settings))
+    )  # no download, and the host's Chromium (test_agents_browser)
     assert env["HOME"] == str(tmp_path)
     assert env["ECHO_TOKEN"] == "v"  # noqa: S105
     # the service's own key never reaches an agent: only the one meant for agents does
