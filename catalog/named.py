@@ -10,12 +10,11 @@ from catalog.naming import (
     common_words,
     name_words,
     named_systems,
-    product_names,
     tokens,
     topic,
     topic_query,
-    without_quotes,
 )
+from catalog.product_words import product_names, without_quotes
 
 __all__ = ["named_in", "unknown_names"]
 

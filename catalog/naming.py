@@ -34,11 +34,25 @@ _FORMAT_ACRONYMS = frozenset(
 )
 # Languages and countries are capitalised, and some servers carry them as tags ("india" on an
 # Indian broker): they say where or in what, never which service.
-_NOT_NAMES_BY_TAG = (
+NOT_NAMES_BY_TAG = (
     _FORMAT_ACRONYMS
     | frozenset("python java javascript typescript rust go ruby php kotlin swift".split())
     | frozenset("india china japan germany france brazil australia canada europe uk usa".split())
 )
+# A name written as its web address ("Kiwi.com", "incident.io") is the word before the dot, in
+# the request as in the catalog; not a weekday's or a month's ("Monday.com": "every Monday").
+_DOMAIN = re.compile(r"([a-z0-9][a-z0-9-]*)\.(?:com|io|ai|app|so|dev|co)")
+_DATE_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may"
+    " june july august september october november december".split()
+)
+
+
+def _site_name(word: str) -> str:
+    found = _DOMAIN.fullmatch(word)
+    return found.group(1) if found and found.group(1) not in _DATE_WORDS else word
+
+
 RARE_TAG_SERVERS = 2  # a tag held by more servers than this is a topic, not a name
 TOPIC_TAG_SERVERS = 3  # a tag held by more servers than this says too little to be a topic
 
@@ -56,6 +70,7 @@ class Token:
     capital: bool  # written with a capital letter, not as the first word of a sentence
     upper: bool = False  # written all in capitals ("X", "SMS")
     joined: bool = False  # only a space from the word before it (no comma, no full stop)
+    after_stop: bool = False  # a comma, colon or full stop between it and the word before
 
 
 def uncapitalise_sentence_starts(text: str) -> str:
@@ -76,8 +91,10 @@ def tokens(text: str) -> list[Token]:
     end = -1
     for match in _WORD.finditer(text):
         joined = end >= 0 and text[end : match.start()] == " "
+        after_stop = end >= 0 and any(c in ",:;.!?" for c in text[end : match.start()])
         end = match.end()
         raw = match.group().rstrip(".")
+        site = _site_name(raw.lower())
         before = text[: match.start()].rstrip()
         # the text's own first word counts: a search query ("Linear create ticket") starts with
         # its brand; split_needs lower-cases a request's sentence-initial ordinary words
@@ -85,14 +102,15 @@ def tokens(text: str) -> list[Token]:
         inner_capital = raw[1:] != raw[1:].lower()  # "GitHub" at a sentence start still counts
         capital = any(c.isupper() for c in raw) and (not sentence_start or inner_capital)
         upper = raw.isupper() and raw.isalpha()
-        out.append(Token(raw.lower(), capital or upper, upper, joined))
+        # an address is a name however it is written ("on kiwi.com")
+        out.append(Token(site, capital or upper or site != raw.lower(), upper, joined, after_stop))
     return out
 
 
 def name_words(name: str) -> tuple[str, ...]:
     """The distinctive words of a server's name, in order ("GitHub Official" → ("github",))."""
     generic = generic_name_words()
-    words = (w.rstrip(".").lower() for w in _WORD.findall(name.replace("-", " ")))
+    words = (_site_name(w.rstrip(".").lower()) for w in _WORD.findall(name.replace("-", " ")))
     return tuple(dict.fromkeys(w for w in words if w not in generic and w != "a"))
 
 
@@ -151,12 +169,18 @@ def names(request: list[Token], name: str, tags: list[str], rare_tags: set[str])
         return " ".join(rest)
     # the brand alone: "Pinecone" for "Pinecone Assistant", "YouTube" for "YouTube Transcripts"
     if len(words) > 1 and words[0] not in _UMBRELLAS and _phrase_at(request, words[:1]):
-        if words[0] not in common_words():
+        # an ordinary word counts capitalised when the name is an address ("Kiwi" for Kiwi.com)
+        raw = _WORD.findall(name)
+        if (
+            words[0] not in common_words()
+            or raw
+            and _site_name(raw[0].lower()) == words[0] != raw[0].lower()
+        ):
             return words[0]
     # a rare tag names it capitalised and no ordinary word ("Jira"), or in capitals ("X", "SMS")
     by_tag = {t.word for t in request if t.upper or t.capital and t.word not in common_words()}
     for tag in tags:
-        if tag in rare_tags and tag in by_tag - _NOT_NAMES_BY_TAG:
+        if tag in rare_tags and tag in by_tag - NOT_NAMES_BY_TAG:
             return tag
     return None
 
@@ -206,61 +230,17 @@ def modifies_another_word(text: str, tag: str, server_text: str = "") -> bool:
 
     # a capitalised word after a plain one is a name ("flights Madrid to Tokyo"), not a noun
     # it describes; in a title ("the Blog Posts CMS") both are capitalised
+    # nor a word after a comma or a colon ("logfire: show me exceptions")
     def follows(i: int) -> str:
         j = i + len(parts)
         name_after = j < len(words) and request[j].capital and not request[i].capital
-        return "" if j >= len(words) or name_after else words[j]
+        return "" if j >= len(words) or name_after or request[j].after_stop else words[j]
 
     after = [follows(i) for i in spots]
     own = {_singular(t.word) for t in tokens(server_text)}
     return bool(spots) and all(
         w.isalpha() and w not in _FUNCTION_WORDS and w not in own for w in after
     )
-
-
-_QUOTED = re.compile(r"(?<!\w)'[^'\n]{1,60}'(?!\w)|\"[^\"\n]{1,60}\"|[‘“][^’”\n]{1,60}[’”]")
-
-
-def without_quotes(text: str) -> str:
-    """``text`` without its quoted titles ("a page under 'Board updates'"): a name the person
-    gave a thing, whose words say nothing of the service."""
-    return _QUOTED.sub(" ", text)
-
-
-# (not a file: "our README.md" names no product)
-_POSSESSIVE = re.compile(
-    r"\b(?:my|our|your|their)\s+(?:[a-z]+\s+)?([A-Z][A-Za-z0-9]+)\b(?!\.[A-Za-z0-9]{1,5}\b)"
-)
-# ... or a capitalised word in front of the things such products hold ("Trello cards")
-_PRODUCT_THINGS = re.compile(
-    r"\b([A-Z][A-Za-z0-9]+)\s+(?:tasks?|cards?|boards?|folders?|invoices?|workspaces?|notebooks?"
-    r"|inbox|contacts|tickets?|spaces?|vaults?|builds?|pipelines?)\b"
-)
-
-
-def product_names(text: str) -> list[str]:
-    """Words that look like a product the person uses: capitalised after "my/our" ("into my
-    personal Todoist", "cancel my Zoom meeting") or before what it holds ("Trello cards"), not
-    an ordinary word. The search reports those no catalog server is named by, so no stand-in is
-    chosen for them."""
-    found = [
-        m.group(1).lower() for m in (*_POSSESSIVE.finditer(text), *_PRODUCT_THINGS.finditer(text))
-    ]
-    return list(
-        dict.fromkeys(w for w in found if w not in common_words() and w not in _NOT_NAMES_BY_TAG)
-    )
-
-
-# A vendor's product written as "<Vendor> <Product>" ("Microsoft Teams", "Google Keep").
-_VENDOR_PRODUCT = re.compile(
-    r"\b(?:Microsoft|Google|Amazon|AWS|Azure|Apple|Adobe|Oracle|IBM|SAP|Zoho|Meta)\s+[A-Z][\w.]+"
-)
-
-
-def vendor_products(text: str) -> list[str]:
-    """The product words of the vendors' products ``text`` names ("post it in our Microsoft
-    Teams channel" → ["teams"]): a need naming one that no server offers gets no stand-in."""
-    return [m.group().split()[-1].lower().rstrip(".") for m in _VENDOR_PRODUCT.finditer(text)]
 
 
 def topic_query(text: str) -> str:

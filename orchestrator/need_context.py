@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from catalog.capabilities import LOCAL_FILES
-from catalog.naming import vendor_products
+from catalog.product_words import vendor_products
 
 # A clause that names no service adds none when a server already chosen fits it (by its
 # description or its best tool) within this much of the best candidate: it does that step.

@@ -7,15 +7,10 @@ from typing import Any
 
 from catalog.capabilities import FETCH_PAGE, LOCAL_FILES
 from catalog.loader import validate_catalog
-from catalog.naming import (
-    modifies_another_word,
-    named_systems,
-    product_names,
-    uncapitalise_sentence_starts,
-    without_quotes,
-)
+from catalog.naming import modifies_another_word, named_systems, uncapitalise_sentence_starts
 from catalog.needs import split_needs
 from catalog.normalise import normalise_request
+from catalog.product_words import product_names, without_quotes
 from orchestrator.selection import choose
 
 SERVERS = [(e.slug, e.name, e.tags) for e in validate_catalog()[0]]
@@ -209,3 +204,25 @@ def test_chinese_text_gets_no_modifier_judgement() -> None:
     # its words are not tokens: "Markdown，然后保存…docs" would otherwise read "markdown docs"
     assert not modifies_another_word("把 PDF 转成 Markdown，然后保存到 docs 文件夹里", "markdown")
     assert modifies_another_word("collect the work email addresses", "email")
+
+
+def test_a_name_written_as_its_address_is_the_word_before_the_dot() -> None:
+    # Kiwi.com is named by "Kiwi" (capitalised: an ordinary word), and by "kiwi.com" in any case
+    assert {"kiwi", "google-flights"} <= _named("compare Kiwi and Google Flights prices for Lisbon")
+    assert "kiwi" in _named("search flights on kiwi.com for next week")
+    assert "kiwi" not in _named("buy kiwi and apples")
+    # a weekday keeps its own sense: Monday.com only by its address
+    assert "monday" not in _named("Every Monday, export signups to a Google Sheet")
+    assert "monday" in _named("take the stuck items on our monday.com board")
+
+
+def test_a_word_after_a_colon_is_not_what_the_topic_describes() -> None:
+    # "logfire: show me exceptions" is about Logfire, not about a kind of "show"
+    assert not modifies_another_word("logfire: show me exceptions from the worker", "logfire")
+    assert modifies_another_word("weise es dem Backend-Team zu", "backend")
+
+
+def test_quoted_titles_and_keys_in_capitals_are_no_products() -> None:
+    text = "import the 'Q3 board deck' from Google Drive into a confluence page in the LEAD space"
+    assert product_names(text) == []
+    assert product_names("file it on the Acme board") == ["acme"]
