@@ -141,7 +141,9 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
             # "10:00 Berlin time", "convert that to Sydney time"
             r"|(?:\b\d{1,2}(?::\d{2})?\s*(?:am|pm)?|\b(?:to|into|in))\s+(?-i:[A-Z][a-z]+)\s+time\b"
             r"|\bheure\s+(?:locale|actuelle)\b|\bfuseaux?\s+horaires?\b|\bzona\s+horaria\b"
-            r"|\buhrzeit\b|\bzeitzonen?\b|\bfuso\s+orario\b|\bfuso\s+hor[aá]rio\b",
+            r"|\buhrzeit\b|\bzeitzonen?\b|\bfuso\s+orario\b|\bfuso\s+hor[aá]rio\b"
+            # the hour where someone else is ("is it too late to ring her right now?")
+            r"|\btoo\s+(?:late|early)\s+to\s+(?:call|ring|phone|text|message|ping)\b",
             _I,
         ),
         "current time and time zone conversion",

@@ -28,6 +28,14 @@ _THIS_CHAT = re.compile(
 )
 
 
+# Idioms whose words are a product's name ("cut me some slack" is no Slack).
+_IDIOMS = re.compile(
+    r"\bcut\s+(?:me|him|her|us|them|you)\s+some\s+slack\b|\b(?:pick|take)\w*\s+up\s+the\s+slack\b"
+    r"|\bslack(?:ing|ed)?\s+off\b",
+    re.IGNORECASE,
+)
+
+
 # A database engine named as the kind of a hosted service ("a small RDS Postgres", "one
 # db.r6g.large RDS PostgreSQL", "Cloud SQL for MySQL") is that service's, not a server of its own
 # to connect to.
@@ -87,7 +95,7 @@ async def named_in(conn: Any, need: str) -> tuple[dict[str, str], dict[str, str]
     topic_tags = {t for t, n in counts.items() if n <= TOPIC_TAG_SERVERS}
     # a quoted title ('Pricing v3') is no topic, nor does it name a service ("the 'Pricing v3'
     # frame" is no AWS Pricing), nor does an engine named as a hosted service's kind
-    text = _without_hosted_engines(without_quotes(need))
+    text = _IDIOMS.sub(" ", _without_hosted_engines(without_quotes(need)))
     # ... nor is this conversation a topic ("in future chats")
     request = tokens(_THIS_CHAT.sub(" ", text))
     topics = {

@@ -177,6 +177,8 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
         ("put something mellow on, lo-fi maybe", ["play music, songs and playlists"]),
         ("quiz me on my vocabulary cards", ["flashcards: review the cards due and add new ones"]),
         ("팀 캘린더에 일정 추가", ["calendar events"]),
+        # round 10, from holdout7's and holdout9's misses
+        ("is it too late to ring her right now", ["current time and time zone conversion"]),
         # ... and their neighbours are not
         ("copy my Airtable content calendar into Notion", []),  # a plan, not a calendar app
         ("train a model on our sales data", []),
