@@ -127,7 +127,11 @@ RULES: list[tuple[re.Pattern[str], str]] = [  # (pattern, the need searched for 
             # a content or release calendar is a plan kept in another tool (Airtable, Notion)
             r"(?<!content )(?<!editorial )(?<!release )(?<!publishing )(?<!marketing )"
             r"\b(?:calendar|calendario|calendrier|kalender\w*|календар\w*)\b|カレンダー|캘린더|日历"
-            r"|\bGoogle\s+Agenda\b",
+            r"|\bGoogle\s+Agenda\b"
+            # the meetings in the person's own diary ("what my first meeting of the day is")
+            r"|\bmy\s+(?:first|next|last|upcoming|remaining)\s+meetings?\b"
+            r"|\b(?:book|schedule|set\s+up)\s+(?:a|an)\s+(?:\d+[\s-]?min(?:ute)?s?\s+)?"
+            r"(?:meeting|call)\s+with\b",
             _I,
         ),
         "calendar events",

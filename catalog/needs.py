@@ -40,7 +40,7 @@ _TIME_PHRASES = re.compile(
     r"|(?:daily|weekly|monthly|hourly|nightly|yearly)"
     rf"|(?:at|by|around)\s+{_CLOCK}(?=\W|$)"
     rf"|(?:on\s+)?(?:her|his|my|their|your)\s+birthday"
-    r")\b",
+    r")\b(?!\.\w)",  # not the start of an address: "on monday.com" is no weekday
     re.IGNORECASE,
 )
 # Words that start a new need: "summarise X and post to Y", "do X, then Y", "X; Y".

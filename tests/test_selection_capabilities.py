@@ -179,6 +179,8 @@ def _server(slug: str, similarity: float, **facts: Any) -> dict[str, Any]:
         ("팀 캘린더에 일정 추가", ["calendar events"]),
         # round 10, from holdout7's and holdout9's misses
         ("is it too late to ring her right now", ["current time and time zone conversion"]),
+        ("tell me what my first meeting of the day is", ["calendar events"]),
+        ("book a 30 min meeting with dana@globex.com", ["calendar events"]),
         # ... and their neighbours are not
         ("copy my Airtable content calendar into Notion", []),  # a plan, not a calendar app
         ("train a model on our sales data", []),

@@ -226,3 +226,9 @@ def test_quoted_titles_and_keys_in_capitals_are_no_products() -> None:
     text = "import the 'Q3 board deck' from Google Drive into a confluence page in the LEAD space"
     assert product_names(text) == []
     assert product_names("file it on the Acme board") == ["acme"]
+
+
+def test_a_weekday_that_starts_an_address_stays_in_the_need() -> None:
+    needs = split_needs("every friday 5pm take the stuck items on monday.com board 'Sprint 14'")
+    assert any("monday.com" in need for need in needs), needs
+    assert not any("friday" in need for need in split_needs("every friday, post the summary"))
