@@ -167,8 +167,10 @@ def names(request: list[Token], name: str, tags: list[str], rare_tags: set[str])
     rest = words[1:] if len(words) > 2 or words[1:] and words[1] not in common_words() else ()
     if words and words[0] in _VENDORS and rest and _phrase_at(request, rest):
         return " ".join(rest)
-    # the brand alone: "Pinecone" for "Pinecone Assistant", "YouTube" for "YouTube Transcripts"
-    if len(words) > 1 and words[0] not in _UMBRELLAS and _phrase_at(request, words[:1]):
+    # the brand alone: "Pinecone" for "Pinecone Assistant", "YouTube" for "YouTube Transcripts";
+    # not a format's acronym ("LLM research" names no "LLM Text")
+    umbrella = words and (words[0] in _UMBRELLAS or words[0] in _FORMAT_ACRONYMS)
+    if len(words) > 1 and not umbrella and _phrase_at(request, words[:1]):
         # an ordinary word counts capitalised when the name is an address ("Kiwi" for Kiwi.com)
         raw = _WORD.findall(name)
         if (

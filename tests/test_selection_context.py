@@ -232,3 +232,8 @@ def test_a_weekday_that_starts_an_address_stays_in_the_need() -> None:
     needs = split_needs("every friday 5pm take the stuck items on monday.com board 'Sprint 14'")
     assert any("monday.com" in need for need in needs), needs
     assert not any("friday" in need for need in split_needs("every friday, post the summary"))
+
+
+def test_a_formats_acronym_alone_names_no_server() -> None:
+    assert "llmtxt" not in _named("help me keep up with LLM research")
+    assert "llmtxt" in _named("read the docs site with LLM Text")
