@@ -8,7 +8,8 @@ It runs ``fast-agent serve`` with two changes fast-agent has no option for:
 - each conversation (A2A context, i.e. chat session) holds its own agent instance with its own
   MCP server processes, and fast-agent never frees them: at most ``$DMCP_MAX_CONVERSATIONS``
   stay live, and one idle for ``$DMCP_CONVERSATION_IDLE_SECONDS`` is disposed of (its
-  processes end). The least recently used idle conversation makes room for a new one;
+  processes end). The least recently used idle conversation makes room for a new one; when
+  all are busy, a new one waits for a place (up to ``$DMCP_SERVER_START_SECONDS``);
 - each MCP server gets ``$DMCP_SERVER_START_SECONDS`` (the agent's start timeout) to start,
   not fast-agent's fixed 10 s: on a busy machine a Python or Node server, started again for
   every new conversation, can take longer, and the message then failed with a 500.
@@ -52,10 +53,14 @@ Executor: Any = a2a_server.FastAgentA2AExecutor
 _acquire = Executor._acquire_instance
 
 
-def _live(executor: Any) -> int:
-    """Conversations held or starting: a starting one holds its place from its first step."""
-    pending: set[str] = executor.__dict__.setdefault("_dmcp_pending", set())
-    return len(executor._context_instances) + len(pending - executor._context_instances.keys())
+def _live(executor: Any, me: str | None = None) -> int:
+    """Conversations held or starting: a starting one holds its place from its first step.
+    For a starting ``me``, only those that began starting before it count (first come, first
+    served: a later one waits for a place, not the other way round)."""
+    pending: dict[str, float] = executor.__dict__.setdefault("_dmcp_pending", {})
+    mine = pending.get(me, float("inf")) if me is not None else float("inf")
+    ahead = [c for c, t in pending.items() if t <= mine and c not in executor._context_instances]
+    return len(executor._context_instances) + len(ahead)
 
 
 async def _dispose_idle(executor: Any, keep: str | None) -> None:
@@ -69,7 +74,7 @@ async def _dispose_idle(executor: Any, keep: str | None) -> None:
     now = time.monotonic()
     chosen = []
     for context_id in sorted(executor._context_instances, key=lambda c: used.get(c, 0.0)):
-        over = keep is not None and _live(executor) > MAX_CONVERSATIONS
+        over = keep is not None and _live(executor, keep) > MAX_CONVERSATIONS
         idle = now - used.get(context_id, 0.0) > IDLE_SECONDS
         lock = executor._context_locks.get(context_id)
         if context_id == keep or not (over or idle) or (lock is not None and lock.locked()):
@@ -97,19 +102,26 @@ async def _bounded_acquire(self: Any, context_id: str) -> Any:
     if context_id in self._context_instances:
         used[context_id] = time.monotonic()
         return await _acquire(self, context_id)
-    pending: set[str] = self.__dict__.setdefault("_dmcp_pending", set())
-    pending.add(context_id)
+    pending: dict[str, float] = self.__dict__.setdefault("_dmcp_pending", {})
+    pending[context_id] = time.monotonic()
     try:
-        await _dispose_idle(self, context_id)
-        if _live(self) > MAX_CONVERSATIONS:
-            raise RuntimeError(
-                f"This agent already holds {MAX_CONVERSATIONS} busy conversations; "
-                "try again when one of them has finished."
-            )
+        # at the bound with every conversation busy, wait for one to finish (a poll, a
+        # scheduled run and a chat arriving together), up to the server start budget
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            await _dispose_idle(self, context_id)
+            if _live(self, context_id) <= MAX_CONVERSATIONS:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"This agent already holds {MAX_CONVERSATIONS} busy conversations; "
+                    "try again when one of them has finished."
+                )
+            await asyncio.sleep(0.2)
         used[context_id] = time.monotonic()
         return await _acquire(self, context_id)
     finally:
-        pending.discard(context_id)
+        pending.pop(context_id, None)
 
 
 if __name__ == "__main__":

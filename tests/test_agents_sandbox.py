@@ -267,6 +267,28 @@ async def test_new_conversations_at_the_bound_at_once_all_answer(people, app):
     assert len(servers) <= 1 + 2, servers
 
 
+async def test_a_new_conversation_waits_for_a_place_when_all_are_busy(people, app):
+    """At the bound (2) with both conversations busy, a third waits for one to finish instead of
+    failing with a 500."""
+    supervisor = app.state.agent_supervisor
+    agent_id = people["alice"]["agent_id"]
+    busy = f'***CALL_TOOL {PROBE}__sleep {{"seconds": 3}}'
+
+    async def later(context: str) -> str:
+        await asyncio.sleep(1.0)  # both busy ones have begun
+        return await supervisor.send(agent_id, "hi", context)
+
+    replies = await asyncio.gather(
+        supervisor.send(agent_id, busy, "busy-1"),
+        supervisor.send(agent_id, busy, "busy-2"),
+        later("waiting"),
+    )
+    assert [json.loads(r)["result"] if r.startswith("{") else r for r in replies[:2]] == [
+        "ok:",
+        "ok:",
+    ] and replies[2] == "hi", replies
+
+
 async def test_placeholders_reach_the_model_literally(client, database, people, settings, app):
     alice = people["alice"]
     kinds = [

@@ -1,5 +1,6 @@
 """A stdio MCP server for sandbox tests: it tries, on request, what an attacker's agent would."""
 
+import asyncio
 import os
 import socket
 from pathlib import Path
@@ -46,6 +47,13 @@ def connect_unix(path: str) -> str:
         return "ok:"
     except OSError as exc:
         return f"error:{type(exc).__name__}"
+
+
+@server.tool()
+async def sleep(seconds: float) -> str:
+    """Take this long to answer (a busy conversation)."""
+    await asyncio.sleep(min(seconds, 30.0))
+    return "ok:"
 
 
 @server.tool()
