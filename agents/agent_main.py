@@ -53,12 +53,12 @@ Executor: Any = a2a_server.FastAgentA2AExecutor
 _acquire = Executor._acquire_instance
 
 
-def _live(executor: Any, me: str | None = None) -> int:
-    """Conversations held or starting: a starting one holds its place from its first step.
-    For a starting ``me``, only those that began starting before it count (first come, first
-    served: a later one waits for a place, not the other way round)."""
+def _live(executor: Any, me: str) -> int:
+    """Conversations held or starting, as the starting ``me`` counts them: a starting one holds
+    its place from its first step, and only those that began starting before ``me`` count
+    (first come, first served: a later one waits for a place, not the other way round)."""
     pending: dict[str, float] = executor.__dict__.setdefault("_dmcp_pending", {})
-    mine = pending.get(me, float("inf")) if me is not None else float("inf")
+    mine = pending.get(me, float("inf"))
     ahead = [c for c, t in pending.items() if t <= mine and c not in executor._context_instances]
     return len(executor._context_instances) + len(ahead)
 

@@ -172,12 +172,9 @@ def names(request: list[Token], name: str, tags: list[str], rare_tags: set[str])
     umbrella = words and (words[0] in _UMBRELLAS or words[0] in _FORMAT_ACRONYMS)
     if len(words) > 1 and not umbrella and _phrase_at(request, words[:1]):
         # an ordinary word counts capitalised when the name is an address ("Kiwi" for Kiwi.com)
-        raw = _WORD.findall(name)
-        if (
-            words[0] not in common_words()
-            or raw
-            and _site_name(raw[0].lower()) == words[0] != raw[0].lower()
-        ):
+        first = next(iter(_WORD.findall(name)), "").lower()
+        written_as_address = _site_name(first) == words[0] != first
+        if words[0] not in common_words() or written_as_address:
             return words[0]
     # a rare tag names it capitalised and no ordinary word ("Jira"), or in capitals ("X", "SMS")
     by_tag = {t.word for t in request if t.upper or t.capital and t.word not in common_words()}
